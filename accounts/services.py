@@ -1,0 +1,77 @@
+"""Writes for accounts and projects. Views and the admin call these; each is one transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Membership, Project, User
+
+Role = Membership.Role
+
+
+@transaction.atomic
+def project_create(*, user: User, name: str, is_personal: bool = False) -> Project:
+    project = Project(name=name.strip(), is_personal=is_personal)
+    project.full_clean()
+    project.save()
+    Membership.objects.create(user=user, project=project, role=Role.OWNER)
+    return project
+
+
+def personal_project_name(user: User) -> str:
+    return f"{user.username}'s videos"[:100]
+
+
+def _find_user(identifier: str) -> User:
+    identifier = identifier.strip()
+    if not identifier:
+        raise ValidationError("Enter a username or an email address.")
+    lookup = {"email__iexact": identifier} if "@" in identifier else {"username__iexact": identifier}
+    user = User.objects.filter(is_active=True, **lookup).first()
+    if user is None:
+        raise ValidationError(f"No active user is called “{identifier}”. Check the spelling, or ask them to sign up first.")
+    return user
+
+
+@transaction.atomic
+def member_add(*, project: Project, identifier: str, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role “{role}”.")
+    user = _find_user(identifier)
+    if Membership.objects.filter(project=project, user=user).exists():
+        raise ValidationError(f"{user.username} is already a member of {project.name}.")
+    return Membership.objects.create(project=project, user=user, role=role)
+
+
+def _lock_owners(project: Project) -> list[int]:
+    # Lock the owner rows so two owners demoting each other at once can't leave the project ownerless.
+    return list(
+        Membership.objects.select_for_update().filter(project=project, role=Role.OWNER).values_list("id", flat=True)
+    )
+
+
+@transaction.atomic
+def member_set_role(*, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role “{role}”.")
+    owners = _lock_owners(membership.project)
+    if membership.role == Role.OWNER and role != Role.OWNER and owners == [membership.id]:
+        raise ValidationError(
+            f"{membership.user.username} is the last owner of {membership.project.name}. "
+            "Make someone else an owner first."
+        )
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership) -> None:
+    owners = _lock_owners(membership.project)
+    if owners == [membership.id]:
+        raise ValidationError(
+            f"{membership.user.username} is the last owner of {membership.project.name}. "
+            "Make someone else an owner first."
+        )
+    membership.delete()

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from accounts.models import User
+from accounts.services import personal_project_name, project_create
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts_personal_project")
+def give_new_user_a_personal_project(sender, instance: User, created: bool, raw: bool = False, **kwargs) -> None:
+    """Every new user, however created (sign-up, admin, createsuperuser), gets a personal project."""
+    if created and not raw:
+        project_create(user=instance, name=personal_project_name(instance), is_personal=True)

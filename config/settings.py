@@ -1,0 +1,358 @@
+"""Sora Studio settings: one module, configured from the environment, running with none.
+
+With no environment at all the studio runs on its embedded default: SQLite in ``DATA_DIR``, django-q2's ORM
+broker, local file storage, and the built-in simulator of the OpenAI ``/v1/videos`` contract. Every variable is
+listed with its default in ``.env.example`` and the README.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Environment helpers: bad values fail at start with a message naming the variable.
+# ---------------------------------------------------------------------------------------------------------------
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false, 1/0, yes/no), got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and at most {maximum}"
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}{upper}, got {value}")
+    return value
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0, maximum: float | None = None) -> float:
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and at most {maximum}"
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}{upper}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name, "")
+    if raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
+    raw = env_str(name, default)
+    if raw == "":
+        return ""
+    parsed = urlparse(raw)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ImproperlyConfigured(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}, got {raw!r}")
+    return raw
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Core
+# ---------------------------------------------------------------------------------------------------------------
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data folder."""
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting at once must not each write their own key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", urlparse(SITE_URL).hostname or "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_q",
+    "accounts",
+    "videos",
+    "videos.sora.simulator.apps.SimulatorConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.studio",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Database: SQLite in DATA_DIR by default, PostgreSQL from DATABASE_URL
+# ---------------------------------------------------------------------------------------------------------------
+import dj_database_url  # noqa: E402
+
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    if urlparse(DATABASE_URL).scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
+        raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL, got scheme {urlparse(DATABASE_URL).scheme!r}")
+    try:
+        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+else:
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "studio.sqlite3")}
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # BEGIN IMMEDIATE + WAL: several processes (web, workers) write without "database is locked" (ECOSYSTEM 1.3).
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    _db.setdefault("TEST", {})["NAME"] = str(DATA_DIR / "test.sqlite3")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Accounts
+# ---------------------------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "videos:gallery"
+LOGOUT_REDIRECT_URL = "login"
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+EMAIL_URL = env_str("EMAIL_HOST")
+if EMAIL_URL:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = EMAIL_URL
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sora Studio <studio@localhost>")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Internationalisation, static and media files
+# ---------------------------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_url("S3_ENDPOINT_URL", "", schemes=("http", "https")) or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("S3_REGION", "us-east-1"),
+            "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 600,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+# A file added since the last collectstatic is served unhashed rather than failing the page.
+WHITENOISE_MANIFEST_STRICT = False
+
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# ---------------------------------------------------------------------------------------------------------------
+# Security (production switches; see README)
+# ---------------------------------------------------------------------------------------------------------------
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
+if env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Task queue: django-q2 on the database by default, on Redis with REDIS_URL
+# ---------------------------------------------------------------------------------------------------------------
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
+Q_CLUSTER = {
+    "name": "sora-studio",
+    "workers": env_int("Q_WORKERS", 2, minimum=1, maximum=64),
+    # A task may run for at most `timeout` s; an ORM message is presented again `retry` s after dequeue.
+    # timeout < retry, or a long task runs twice (ECOSYSTEM 1.2). Tasks themselves are idempotent anyway.
+    "timeout": 600,
+    "retry": 900,
+    "max_attempts": 3,
+    "queue_limit": 4,
+    "catch_up": False,
+    "save_limit": 250,
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# ---------------------------------------------------------------------------------------------------------------
+# The /v1/videos contract: a real provider, or the built-in simulator
+# ---------------------------------------------------------------------------------------------------------------
+# The API key lives here and only here: never in a template, a log line, a task argument or a database row.
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+# On by default exactly when no provider key is set; can be forced on beside a real provider.
+SORA_SIMULATOR = env_bool("SORA_SIMULATOR", not OPENAI_API_KEY)
+SIMULATOR_API_KEY = "sk-sim-local"
+OPENAI_BASE_URL = env_url(
+    "OPENAI_BASE_URL",
+    "https://api.openai.com/v1" if OPENAI_API_KEY else f"{SITE_URL}/sim/v1",
+    schemes=("http", "https"),
+).rstrip("/")
+OPENAI_WEBHOOK_SECRET = env_str("OPENAI_WEBHOOK_SECRET")
+if OPENAI_WEBHOOK_SECRET and not OPENAI_WEBHOOK_SECRET.startswith("whsec_"):
+    raise ImproperlyConfigured("OPENAI_WEBHOOK_SECRET must start with whsec_ (the Standard Webhooks format)")
+SORA_TIMEOUT_CONNECT = env_float("SORA_TIMEOUT_CONNECT", 5.0, minimum=0.1)
+SORA_TIMEOUT_READ = env_float("SORA_TIMEOUT_READ", 60.0, minimum=0.1)
+SORA_MAX_RETRIES = env_int("SORA_MAX_RETRIES", 3, minimum=0, maximum=10)
+
+# The studio's product rule (not an OpenAI one): a video can be remixed for this long after it was created.
+REMIX_WINDOW_HOURS = env_int("REMIX_WINDOW_HOURS", 24, minimum=1)
+
+# How many remix variations one submit may ask for.
+REMIX_MAX_VARIATIONS = env_int("REMIX_MAX_VARIATIONS", 4, minimum=1, maximum=20)
+# Site-wide cap on jobs in flight upstream; more wait in "waiting for a slot", started round-robin by user.
+SORA_MAX_IN_FLIGHT = env_int("SORA_MAX_IN_FLIGHT", 4, minimum=1)
+# How often a create is tried before the video is failed (429/5xx/connection errors back off in between).
+SORA_START_ATTEMPTS = env_int("SORA_START_ATTEMPTS", 5, minimum=1, maximum=50)
+# Adaptive polling bounds (seconds): slow while far from done, faster near the end, never below the minimum.
+POLL_MIN_SECONDS = env_float("POLL_MIN_SECONDS", 2.0, minimum=0.05)
+POLL_MAX_SECONDS = env_float("POLL_MAX_SECONDS", 15.0, minimum=0.05)
+
+# Simulator realism (see README "Simulator").
+SIM_RENDER_SECONDS = env_float("SIM_RENDER_SECONDS", 12.0, minimum=0.0)
+SIM_API_KEYS = env_list("SIM_API_KEYS", [])
+SIM_MAX_IN_FLIGHT = env_int("SIM_MAX_IN_FLIGHT", 0, minimum=0)
+SIM_FAULT_RATE = env_float("SIM_FAULT_RATE", 0.0, minimum=0.0, maximum=1.0)
+SIM_MODERATION_WORDS = env_list("SIM_MODERATION_WORDS", ["blocked-content"])
+SIM_REMIX_WINDOW_HOURS = env_int("SIM_REMIX_WINDOW_HOURS", 0, minimum=0)
+SIM_ASSET_TTL_SECONDS = env_int("SIM_ASSET_TTL_SECONDS", 3600, minimum=1)
+SIM_WEBHOOK_URL = env_url("SIM_WEBHOOK_URL", "", schemes=("http", "https"))
+SIM_WEBHOOK_SECRET = env_str("SIM_WEBHOOK_SECRET", OPENAI_WEBHOOK_SECRET)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Logging: to the console; the API key never appears in a message (the client never formats it).
+# ---------------------------------------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": sys.stderr}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}

@@ -1,0 +1,16 @@
+"""Test settings: fast hashing, mail in memory, tasks inline unless a test starts a real cluster."""
+
+from __future__ import annotations
+
+import tempfile
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="studio-test-media-")
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405  (read once at import: ECOSYSTEM 1.6)
+SIM_RENDER_SECONDS = 0.0
+POLL_MIN_SECONDS = 0.05
+POLL_MAX_SECONDS = 0.2
