@@ -1,0 +1,121 @@
+"""Forms check shape (choices, image type and size); the services decide everything else."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django import forms
+from django.conf import settings
+
+from videos import images
+from videos.models import SoraModel, Video
+from videos.selectors import GalleryFilters
+from videos.sora.catalog import PROMPT_MAX_LENGTH
+
+PROMPT_HELP = (
+    "Describe one shot: the <b>shot</b> (wide, close-up, 35 mm…), the <b>subject</b>, the <b>action</b>, "
+    "the <b>setting</b>, and the <b>lighting</b>."
+)
+
+
+class VideoCreateForm(forms.Form):
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Wide shot of a red kite over a grassy park at golden hour; the camera slowly pans up."}),
+        max_length=PROMPT_MAX_LENGTH,
+        help_text=PROMPT_HELP,
+        error_messages={"required": "Describe the video: the prompt is empty."},
+    )
+    model = forms.ChoiceField()
+    size = forms.ChoiceField(help_text="Width × height. Sora 2 makes 720p; Sora 2 Pro also 1024p.")
+    seconds = forms.TypedChoiceField(coerce=int, choices=[(4, "4 seconds"), (8, "8 seconds"), (12, "12 seconds")], initial=4)
+    input_reference = forms.FileField(
+        required=False,
+        label="Reference image (optional)",
+        help_text="JPEG, PNG or WebP; it becomes the first frame and is fitted to the chosen size.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    input_fit = forms.ChoiceField(
+        choices=Video.Fit.choices, initial=Video.Fit.COVER, label="Fit the image", widget=forms.RadioSelect, required=False
+    )
+    submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.models = list(SoraModel.objects.filter(is_active=True))
+        self.fields["model"].choices = [(m.name, m.label or m.name) for m in self.models]
+        sizes = sorted({s for m in self.models for s in m.sizes}, key=lambda s: (int(s.split("x")[0]) * int(s.split("x")[1]), s))
+        self.fields["size"].choices = [(s, s.replace("x", " × ")) for s in sizes]
+        if not self.is_bound:
+            self.initial.setdefault("submit_token", uuid.uuid4())
+            if self.models:
+                self.initial.setdefault("model", self.models[0].name)
+                self.initial.setdefault("size", self.models[0].sizes[0])
+
+    def clean(self):
+        data = super().clean()
+        spec = next((m for m in self.models if m.name == data.get("model")), None)
+        if spec and data.get("size") and data["size"] not in spec.sizes:
+            self.add_error("size", f"{spec.label or spec.name} makes {', '.join(spec.sizes)}; pick one of those.")
+        upload = data.get("input_reference")
+        if upload:
+            try:
+                self.reference_image = images.check_image(upload)
+            except forms.ValidationError as exc:
+                self.add_error("input_reference", exc)
+        return data
+
+    def fitted_reference(self):
+        if not self.cleaned_data.get("input_reference"):
+            return None
+        return images.fit_image(self.reference_image, self.cleaned_data["size"], self.cleaned_data.get("input_fit") or "cover")
+
+    def model_table(self) -> list[dict]:
+        """For the page's script: sizes and prices per model (the server checks again)."""
+        return [{"name": m.name, "prices": {s: str(m.price_per_second(s)) for s in m.sizes}} for m in self.models]
+
+
+MULTI_CHANGE = re.compile(r"\b(and|also|plus|then)\b|[,;]", re.IGNORECASE)
+
+
+def looks_like_several_changes(prompt: str) -> bool:
+    """Remix works best one change at a time; a gentle hint when a prompt seems to ask for several."""
+    return len(MULTI_CHANGE.findall(prompt)) >= 3
+
+
+class RemixForm(forms.Form):
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Same shot, switch to an 85 mm lens."}),
+        max_length=PROMPT_MAX_LENGTH,
+        help_text="Describe one change. Remix is for nudging: “same scene, add morning fog”.",
+        error_messages={"required": "Describe the change: the prompt is empty."},
+    )
+    variations = forms.TypedChoiceField(coerce=int, initial=1, label="Variations")
+    submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["variations"].choices = [(n, str(n)) for n in range(1, settings.REMIX_MAX_VARIATIONS + 1)]
+        if not self.is_bound:
+            self.initial.setdefault("submit_token", uuid.uuid4())
+
+
+class GalleryFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search prompts")
+    status = forms.ChoiceField(required=False)
+    model = forms.ChoiceField(required=False)
+    owner = forms.ChoiceField(required=False)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+
+    def __init__(self, *args, owners: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Any status"), ("unfinished", "Unfinished")] + list(Video.Status.choices)
+        self.fields["model"].choices = [("", "Any model")] + [(n, n) for n in SoraModel.objects.values_list("name", flat=True)]
+        self.fields["owner"].choices = [("", "Anyone")] + [(o, o) for o in owners]
+
+    def filters(self) -> GalleryFilters:
+        if not self.is_valid():
+            return GalleryFilters()
+        d = self.cleaned_data
+        return GalleryFilters(status=d["status"], model=d["model"], owner=d["owner"], since=d["since"], until=d["until"], q=d["q"].strip())

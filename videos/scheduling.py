@@ -1,0 +1,69 @@
+"""Fair scheduling: which waiting videos get the free upstream slots.
+
+Round-robin by user: everyone with waiting videos gets one slot before anyone gets a second, and users with fewer
+jobs in flight (then: who started something least recently) go first. So one member's batch of 50 can't starve
+another member's single video.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from videos.models import Video
+
+Status = Video.Status
+
+
+def pick_fairly(
+    *, free_slots: int, now: datetime | None = None, user_cap: Callable[[Video], int | None] = lambda v: None
+) -> list[int]:
+    """Ids of the pending videos to start now, at most `free_slots`, round-robin by owner.
+
+    `user_cap(video)` gives the owner's own limit of jobs in flight for that video (None: no limit of its own).
+    """
+    if free_slots <= 0:
+        return []
+    now = now or timezone.now()
+    ready = Q(status=Status.PENDING) & (Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+    waiting = list(Video.objects.filter(ready).order_by("created_at", "id").select_related("project", "owner"))
+    if not waiting:
+        return []
+    owners = {v.owner_id for v in waiting}
+    stats = {
+        row["owner_id"]: row
+        for row in Video.objects.filter(owner_id__in=owners)
+        .values("owner_id")
+        .annotate(in_flight=Count("id", filter=Q(status__in=Video.IN_FLIGHT)), last_start=Max("submitted_at"))
+    }
+    queues: dict[int, list[Video]] = defaultdict(list)
+    for video in waiting:
+        queues[video.owner_id].append(video)
+    epoch = datetime.min.replace(tzinfo=now.tzinfo)
+
+    def turn_order(owner_id: int):
+        row = stats.get(owner_id, {})
+        return (row.get("in_flight", 0), row.get("last_start") or epoch, queues[owner_id][0].created_at)
+
+    in_flight = {owner: stats.get(owner, {}).get("in_flight", 0) for owner in queues}
+    chosen: list[int] = []
+    order = sorted(queues, key=turn_order)
+    while len(chosen) < free_slots and order:
+        still_waiting = []
+        for owner in order:
+            if len(chosen) >= free_slots:
+                break
+            video = queues[owner].pop(0)
+            cap = user_cap(video)
+            if cap is not None and in_flight[owner] >= cap:
+                continue  # this owner is at their own limit: their videos wait, others go on
+            chosen.append(video.id)
+            in_flight[owner] += 1
+            if queues[owner]:
+                still_waiting.append(owner)
+        order = still_waiting
+    return chosen

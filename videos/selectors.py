@@ -1,0 +1,97 @@
+"""Reads for videos. Every selector starts from the user's memberships, so it cannot leak another team's video."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Project, User
+from videos.models import Video
+
+
+def videos_visible_to(user: User) -> QuerySet[Video]:
+    return Video.objects.filter(project__memberships__user=user)
+
+
+@dataclass(frozen=True)
+class GalleryFilters:
+    status: str = ""
+    model: str = ""
+    owner: str = ""  # a username
+    since: date | None = None
+    until: date | None = None
+    q: str = ""
+
+
+def gallery(user: User, *, project: Project | None = None, filters: GalleryFilters = GalleryFilters()) -> QuerySet[Video]:
+    """The videos of a gallery page, newest first, with what a card shows loaded up front (constant queries)."""
+    qs = videos_visible_to(user)
+    if project is not None:
+        qs = qs.filter(project=project)
+    if filters.status == "unfinished":
+        qs = qs.filter(status__in=Video.UNFINISHED)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.model:
+        qs = qs.filter(model=filters.model)
+    if filters.owner:
+        qs = qs.filter(owner__username=filters.owner)
+    if filters.since:
+        qs = qs.filter(created_at__date__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(created_at__date__lte=filters.until)
+    if filters.q:
+        qs = qs.filter(prompt__icontains=filters.q)
+    return qs.select_related("project", "owner", "remixed_from").order_by("-created_at", "-id")
+
+
+@dataclass
+class Node:
+    video: Video
+    children: list[Node] = field(default_factory=list)
+    depth: int = 1
+
+
+def lineage(video: Video) -> tuple[Node, list[Video]]:
+    """The whole family tree of `video` (ancestors, siblings, branches) and its line of ancestors, root first.
+
+    One query per generation, all inside the video's own project.
+    """
+    ancestors = [video]
+    node = video
+    seen = {video.id}
+    while node.remixed_from_id and node.remixed_from_id not in seen:
+        parent = Video.objects.select_related("owner").filter(id=node.remixed_from_id, project_id=video.project_id).first()
+        if parent is None:
+            break
+        ancestors.append(parent)
+        seen.add(parent.id)
+        node = parent
+    ancestors.reverse()
+    root = Node(ancestors[0])
+    level = [root]
+    by_id = {root.video.id: root}
+    depth = 1
+    while level and depth < 100:
+        depth += 1
+        children = (
+            Video.objects.filter(remixed_from_id__in=[n.video.id for n in level], project_id=video.project_id)
+            .select_related("owner")
+            .order_by("created_at", "id")
+        )
+        next_level = []
+        for child in children:
+            if child.id in by_id:
+                continue
+            child_node = Node(child, depth=depth)
+            by_id[child.remixed_from_id].children.append(child_node)
+            by_id[child.id] = child_node
+            next_level.append(child_node)
+        level = next_level
+    return root, ancestors
+
+
+def project_owners(project: Project) -> QuerySet[User]:
+    return User.objects.filter(Q(memberships__project=project)).order_by("username")

@@ -1,0 +1,528 @@
+"""The studio's HTTP client for the ``/v1/videos`` contract (``/work/shared/openai-videos-api.md``).
+
+The only module of the project that imports ``requests``. It talks to the built-in simulator or any compatible
+server by base URL, with the same code path.
+
+Reliability rules (contract section 6, ECOSYSTEM 7.2):
+- every request carries a ``(connect, read)`` timeout and goes through one ``requests.Session``;
+- connection errors, timeouts, 408, 409, 429 and 5xx are retried a finite number of times, honouring
+  ``x-should-retry``, then ``retry-after-ms`` / ``retry-after`` when 0 < hint <= 120 s (a longer hint means no
+  retry at all), else a capped exponential backoff with jitter;
+- POST create/remix are retried only when the server certainly created nothing (connection never established,
+  or an error *response*). A read timeout or a dropped connection after sending raises
+  ``SoraError(retryable=True, maybe_created=True)`` so the pipeline reconciles instead of creating a second
+  paid job;
+- redirects are followed for GET only, and only to the base URL's own scheme, host and port (no SSRF);
+- downloads stream in chunks into any object with ``.write(bytes)``, hashing and counting on the way.
+
+The API key is sent in the ``Authorization`` header and nowhere else: not in a log line, an exception message or
+a repr. Anything a server echoes back is redacted before it reaches a ``SoraError``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote, urljoin, urlsplit
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+
+from .errors import SoraError
+from .types import VARIANTS, DeletedVideo, Download, ImageUpload, Video, VideoPage
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "SoraStudio/0.1"
+JSON = "application/json"
+BINARY = "application/binary"
+
+DEFAULT_TIMEOUT = (5.0, 60.0)
+DEFAULT_MAX_RETRIES = 2
+# A server hint above this is not slept on: the call fails at once with a retryable error (as the SDK does).
+MAX_RETRY_AFTER = 120.0
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+MAX_REDIRECTS = 5
+DOWNLOAD_CHUNK_SIZE = 1024 * 1024
+# How much of an error body is read (a streamed error response is never read whole).
+ERROR_BODY_LIMIT = 64 * 1024
+REDACTED = "[redacted]"
+
+T = TypeVar("T")
+
+
+class Writable(Protocol):
+    """Anything a download can be streamed into: a file opened "wb", a Django ``File``/storage file, a BytesIO."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+class SoraClient:
+    """A client for one ``/v1/videos`` server.
+
+    ``sleep`` and ``random`` are attributes so tests (and callers) can replace them.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not api_key:
+            raise ValueError("api_key is required")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        connect, read = timeout
+        if connect <= 0 or read <= 0:
+            raise ValueError("timeouts must be positive")
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (float(connect), float(read))
+        self.max_retries = int(max_retries)
+        # The key is never stored on the session: it is added to each request's headers.
+        self.session = session or requests.Session()
+        self.sleep: Callable[[float], None] = time.sleep
+        self.random: Callable[[], float] = random.random
+
+    def __repr__(self) -> str:
+        return f"SoraClient(base_url={self.base_url!r}, timeout={self.timeout!r}, max_retries={self.max_retries})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> SoraClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -----------------------------------------------------------------------------------------------------------
+    # The contract's calls
+    # -----------------------------------------------------------------------------------------------------------
+    def create(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        size: str | None = None,
+        seconds: str | int | None = None,
+        input_reference: ImageUpload | Mapping[str, str] | None = None,
+    ) -> Video:
+        """``POST /videos``: JSON, or multipart/form-data when ``input_reference`` is an ``ImageUpload``.
+
+        ``input_reference`` may also be ``{"image_url": ...}`` or ``{"file_id": ...}``, sent as JSON. ``seconds``
+        always goes over the wire as a string (the API rejects a JSON integer). Never retried blindly: see the
+        module docstring.
+        """
+        fields = {"prompt": prompt, "model": model, "size": size, "seconds": None if seconds is None else str(seconds)}
+        fields = {key: value for key, value in fields.items() if value is not None}
+        if isinstance(input_reference, ImageUpload):
+            file_part = (input_reference.filename, input_reference.read(), input_reference.resolved_content_type())
+            response = self._send("POST", "/videos", data=fields, files={"input_reference": file_part}, idempotent=False)
+        else:
+            body: dict[str, Any] = dict(fields)
+            if input_reference is not None:
+                body["input_reference"] = dict(input_reference)
+            response = self._send("POST", "/videos", json_body=body, idempotent=False)
+        return self._video(response, idempotent=False)
+
+    def retrieve(self, video_id: str) -> Video:
+        """``GET /videos/{id}``: the job's latest state (``poll_after_ms`` set when the server suggests one)."""
+        response = self._send("GET", f"/videos/{_segment(video_id)}")
+        return self._video(response)
+
+    def list_page(self, *, after: str | None = None, limit: int | None = None, order: str | None = None) -> VideoPage:
+        """``GET /videos``: one page."""
+        params = {key: value for key, value in (("after", after), ("limit", limit), ("order", order)) if value is not None}
+        response = self._send("GET", "/videos", params=params)
+        return self._parse(response, lambda data: VideoPage.from_json(data, request_id=_request_id(response)))
+
+    def list(self, *, after: str | None = None, limit: int | None = None, order: str | None = None) -> Iterator[Video]:
+        """Every video, page after page: follows ``has_more`` with ``after=<last_id>``.
+
+        ``limit`` is the page size. Stops if a server hands back a cursor it already gave (it would loop forever).
+        """
+        cursor = after
+        seen = {after}
+        while True:
+            page = self.list_page(after=cursor, limit=limit, order=order)
+            yield from page.data
+            cursor = page.next_cursor
+            if cursor is None or cursor in seen:
+                return
+            seen.add(cursor)
+
+    def delete(self, video_id: str) -> DeletedVideo:
+        """``DELETE /videos/{id}`` (completed or failed jobs only)."""
+        response = self._send("DELETE", f"/videos/{_segment(video_id)}")
+        return self._parse(response, lambda data: DeletedVideo.from_json(data, request_id=_request_id(response)))
+
+    def remix(self, video_id: str, prompt: str) -> Video:
+        """``POST /videos/{id}/remix`` with JSON ``{"prompt"}``: a new job. Never retried blindly."""
+        response = self._send("POST", f"/videos/{_segment(video_id)}/remix", json_body={"prompt": prompt}, idempotent=False)
+        return self._video(response, idempotent=False)
+
+    def download(
+        self, video_id: str, dest: Writable, *, variant: str = "video", chunk_size: int = DOWNLOAD_CHUNK_SIZE
+    ) -> Download:
+        """``GET /videos/{id}/content?variant=...``, streamed chunk by chunk into ``dest``.
+
+        Returns the byte count and SHA-256 of what was written. A failure before the first byte is retried like
+        any GET; a failure mid-stream raises a retryable ``SoraError`` (``dest`` then holds a partial file: start
+        again with a fresh one).
+        """
+        if variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+        response = self._send(
+            "GET", f"/videos/{_segment(video_id)}/content", params={"variant": variant}, accept=BINARY, stream=True
+        )
+        try:
+            return self._stream_into(response, dest, variant=variant, chunk_size=chunk_size)
+        finally:
+            response.close()
+
+    # -----------------------------------------------------------------------------------------------------------
+    # Parsing at the edge
+    # -----------------------------------------------------------------------------------------------------------
+    def _video(self, response: requests.Response, *, idempotent: bool = True) -> Video:
+        poll_after_ms = _int_header(response, "openai-poll-after-ms")
+        request_id = _request_id(response)
+        return self._parse(
+            response,
+            lambda data: Video.from_json(data, poll_after_ms=poll_after_ms, request_id=request_id),
+            idempotent=idempotent,
+        )
+
+    def _parse(self, response: requests.Response, parser: Callable[[Any], T], *, idempotent: bool = True) -> T:
+        try:
+            return parser(json.loads(response.content))
+        except (ValueError, TypeError, KeyError) as exc:
+            # A 2xx we cannot read. After a create/remix the job exists upstream but we lack its id.
+            raise SoraError(
+                f"unexpected response body: {self._redact(str(exc))[:200]}",
+                status=response.status_code,
+                retryable=False,
+                request_id=_request_id(response),
+                maybe_created=not idempotent,
+            ) from None
+
+    def _stream_into(self, response: requests.Response, dest: Writable, *, variant: str, chunk_size: int) -> Download:
+        digest = hashlib.sha256()
+        count = 0
+        try:
+            for chunk in response.iter_content(chunk_size=chunk_size):
+                if chunk:
+                    dest.write(chunk)
+                    digest.update(chunk)
+                    count += len(chunk)
+        except requests.RequestException as exc:
+            raise SoraError(
+                f"download interrupted after {count} bytes: {type(exc).__name__}",
+                status=response.status_code,
+                retryable=True,
+                request_id=_request_id(response),
+            ) from None
+        expected = _int_header(response, "content-length")
+        if expected is not None and "content-encoding" not in response.headers and expected != count:
+            raise SoraError(
+                f"download truncated: got {count} of {expected} bytes",
+                status=response.status_code,
+                retryable=True,
+                request_id=_request_id(response),
+            )
+        content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        return Download(
+            variant=variant,
+            bytes=count,
+            sha256=digest.hexdigest(),
+            content_type=content_type,
+            request_id=_request_id(response),
+        )
+
+    # -----------------------------------------------------------------------------------------------------------
+    # Transport: one attempt, redirects, retries
+    # -----------------------------------------------------------------------------------------------------------
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        accept: str = JSON,
+        stream: bool = False,
+        idempotent: bool = True,
+    ) -> requests.Response:
+        """Send one call with retries; return a 2xx response or raise ``SoraError``."""
+        url = self.base_url + path
+        attempts = self.max_retries + 1
+        for attempt in range(attempts):
+            is_last = attempt == attempts - 1
+            try:
+                response = self._attempt(
+                    method, url, params=params, json_body=json_body, data=data, files=files, accept=accept, stream=stream
+                )
+            except requests.RequestException as exc:
+                error = self._transport_error(exc, method=method, path=path, idempotent=idempotent)
+                logger.warning(
+                    "sora %s %s failed: %s (attempt %d/%d)", method, path, type(exc).__name__, attempt + 1, attempts
+                )
+                if not error.retryable or error.maybe_created or is_last:
+                    raise error from None
+                self._pause(self._backoff(attempt), method=method, path=path)
+                continue
+
+            request_id = _request_id(response)
+            if 200 <= response.status_code < 300:
+                logger.debug(
+                    "sora %s %s -> %d (attempt %d/%d, request id %s)",
+                    method, path, response.status_code, attempt + 1, attempts, request_id,
+                )  # fmt: skip
+                return response
+
+            logger.warning(
+                "sora %s %s -> %d (attempt %d/%d, request id %s)",
+                method, path, response.status_code, attempt + 1, attempts, request_id,
+            )  # fmt: skip
+            hint = _retry_after(response)
+            error = self._response_error(response, streamed=stream, retry_after=hint)
+            if not error.retryable or is_last or (hint is not None and hint > MAX_RETRY_AFTER):
+                raise error
+            delay = hint if hint is not None and 0 < hint <= MAX_RETRY_AFTER else self._backoff(attempt)
+            self._pause(delay, method=method, path=path)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        data: Mapping[str, str] | None,
+        files: Mapping[str, tuple[str, bytes, str]] | None,
+        accept: str,
+        stream: bool,
+    ) -> requests.Response:
+        """One request; a GET follows redirects itself, only to the base URL's origin."""
+        headers = self._headers(accept)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                data=data,
+                files=files,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=stream,
+            )
+            if method != "GET" or not response.is_redirect:
+                return response
+            target = urljoin(url, response.headers["location"])
+            response.close()
+            if not self._same_origin(target):
+                raise SoraError(
+                    f"refused a redirect to another host ({urlsplit(target).hostname})",
+                    status=response.status_code,
+                    retryable=False,
+                    request_id=_request_id(response),
+                )
+            url, params = target, None  # the Location carries its own query
+        raise SoraError("too many redirects", retryable=False)
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self._api_key}", "User-Agent": USER_AGENT, "Accept": accept}
+        if accept == BINARY:
+            # Count and hash the file's own bytes, not a compressed transfer encoding.
+            headers["Accept-Encoding"] = "identity"
+        return headers
+
+    def _same_origin(self, url: str) -> bool:
+        return _origin(url) == _origin(self.base_url)
+
+    def _backoff(self, retries_done: int) -> float:
+        """min(0.5 * 2^n, 8) s, less up to 25 % jitter."""
+        delay = min(INITIAL_RETRY_DELAY * 2.0 ** min(retries_done, 32), MAX_RETRY_DELAY)
+        return delay * (1 - 0.25 * self.random())
+
+    def _pause(self, delay: float, *, method: str, path: str) -> None:
+        logger.info("sora %s %s: retrying in %.2f s", method, path, delay)
+        self.sleep(delay)
+
+    # -----------------------------------------------------------------------------------------------------------
+    # Errors
+    # -----------------------------------------------------------------------------------------------------------
+    def _transport_error(self, exc: requests.RequestException, *, method: str, path: str, idempotent: bool) -> SoraError:
+        transient = isinstance(exc, requests.Timeout | requests.ConnectionError | requests.exceptions.ChunkedEncodingError)
+        # A create/remix whose request may have reached the server must be reconciled, not re-sent.
+        maybe_created = transient and not idempotent and not _certainly_not_sent(exc)
+        detail = self._redact(str(exc))[:300]
+        return SoraError(
+            f"{method} {path} failed: {type(exc).__name__}: {detail}",
+            retryable=transient,
+            maybe_created=maybe_created,
+        )
+
+    def _response_error(self, response: requests.Response, *, streamed: bool, retry_after: float | None) -> SoraError:
+        envelope = _error_envelope(_error_body(response, streamed=streamed))
+        status = response.status_code
+        message = envelope.get("message") or f"{status} {response.reason or ''}".strip()
+        return SoraError(
+            self._redact(message),
+            status=status,
+            type=envelope.get("type"),
+            code=envelope.get("code"),
+            param=envelope.get("param"),
+            retryable=_retryable_status(response),
+            request_id=_request_id(response),
+            retry_after=retry_after if retry_after is not None and retry_after > 0 else None,
+        )
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._api_key, REDACTED)
+
+
+def get_client() -> SoraClient:
+    """A client configured from settings, read now (tests override them).
+
+    The key is ``OPENAI_API_KEY``, or the simulator's own key when that is empty; the base URL defaults to the
+    built-in simulator when no provider key is set (see ``config/settings.py``).
+    """
+    from django.conf import settings
+
+    return SoraClient(
+        api_key=settings.OPENAI_API_KEY or settings.SIMULATOR_API_KEY,
+        base_url=settings.OPENAI_BASE_URL,
+        timeout=(settings.SORA_TIMEOUT_CONNECT, settings.SORA_TIMEOUT_READ),
+        max_retries=settings.SORA_MAX_RETRIES,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------------------------
+def _segment(video_id: str) -> str:
+    """A video id as one URL path segment ("../x" cannot climb out of /videos/)."""
+    if not video_id:
+        raise ValueError("video_id is required")
+    return quote(video_id, safe="")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _request_id(response: requests.Response) -> str | None:
+    return response.headers.get("x-request-id")
+
+
+def _int_header(response: requests.Response, name: str) -> int | None:
+    raw = response.headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw.strip())
+    except ValueError:
+        return None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """The server's wait hint in seconds: ``retry-after-ms``, then ``retry-after`` (seconds or an HTTP date)."""
+    headers = response.headers
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if not math.isnan(value):
+            return value / divisor
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(raw)
+        if parsed is None:
+            return None
+        return float(email.utils.mktime_tz(parsed) - time.time())
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _retryable_status(response: requests.Response) -> bool:
+    """``x-should-retry`` when the server says, else 408, 409, 429 and 5xx."""
+    should_retry = response.headers.get("x-should-retry", "").strip().lower()
+    if should_retry in ("true", "false"):
+        return should_retry == "true"
+    status = response.status_code
+    return status in (408, 409, 429) or status >= 500
+
+
+def _certainly_not_sent(exc: requests.RequestException) -> bool:
+    """True when no byte of the request reached the server: the connection itself never came up."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.exceptions.SSLError):
+        return False
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    # NewConnectionError (refused, DNS failure) is a subclass of ConnectTimeoutError in urllib3 2.
+    return isinstance(reason, ConnectTimeoutError)
+
+
+def _error_body(response: requests.Response, *, streamed: bool) -> bytes:
+    """At most ERROR_BODY_LIMIT bytes of an error response (a streamed one is not read further)."""
+    try:
+        if not streamed:
+            return response.content[:ERROR_BODY_LIMIT]
+        buffer = bytearray()
+        for chunk in response.iter_content(chunk_size=8192):
+            buffer += chunk
+            if len(buffer) >= ERROR_BODY_LIMIT:
+                break
+        return bytes(buffer[:ERROR_BODY_LIMIT])
+    except requests.RequestException:
+        return b""
+    finally:
+        if streamed:
+            response.close()
+
+
+def _error_envelope(body: bytes) -> dict[str, str | None]:
+    """``{"error": {message, type, param, code}}`` as four optional strings; anything else gives {}."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return {}
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(error, str):
+        return {"message": error}
+    if not isinstance(error, dict):
+        return {}
+    return {key: None if error.get(key) is None else str(error[key]) for key in ("message", "type", "param", "code")}

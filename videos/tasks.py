@@ -1,0 +1,120 @@
+"""django-q2 tasks: a thin interface. Each takes ids, loads rows, calls services, and is safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.db.models import Min, Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from videos import leases, quotas, scheduling, services
+from videos.models import Video
+
+log = logging.getLogger(__name__)
+Status = Video.Status
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Enqueueing (dotted paths, ids only: never keys or prompts in the queue)
+# ---------------------------------------------------------------------------------------------------------------
+def enqueue_dispatch() -> None:
+    async_task("videos.tasks.dispatch_videos", task_name="dispatch videos", group="dispatch")
+
+
+def enqueue_archive(video_id: int) -> None:
+    async_task("videos.tasks.archive_video", video_id, task_name=f"archive video {video_id}", group="archive")
+
+
+def enqueue_follow() -> None:
+    async_task("videos.tasks.follow_videos", task_name="follow videos", group="follow")
+
+
+def enqueue_refresh(video_id: int) -> None:
+    async_task("videos.tasks.refresh_video", video_id, task_name=f"refresh video {video_id}", group="refresh")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tasks
+# ---------------------------------------------------------------------------------------------------------------
+def dispatch_videos() -> int:
+    """Start waiting videos while the site-wide cap allows, round-robin by user. One dispatcher at a time."""
+    token = leases.acquire("dispatcher", 120)
+    if token is None:
+        return 0
+    started = 0
+    try:
+        while True:
+            in_flight = Video.objects.filter(status__in=Video.IN_FLIGHT).count()
+            ids = scheduling.pick_fairly(
+                free_slots=settings.SORA_MAX_IN_FLIGHT - in_flight, user_cap=quotas.max_in_flight
+            )
+            if not ids:
+                break
+            for video_id in ids:
+                if services.video_start(video_id=video_id) is not None:
+                    started += 1
+            leases.renew("dispatcher", token, 120)
+    finally:
+        leases.release("dispatcher", token)
+    if started:
+        enqueue_follow()
+    return started
+
+
+def archive_video(video_id: int) -> None:
+    services.video_archive(video_id=video_id)
+
+
+def refresh_video(video_id: int) -> None:
+    """Bring one video up to date from the upstream now (after a webhook, or from the admin)."""
+    video = Video.objects.filter(id=video_id).first()
+    if video is not None and video.upstream_id and video.status in (Status.QUEUED, Status.IN_PROGRESS, Status.SUBMITTING):
+        services.video_poll(video_id=video_id)
+
+
+def reconcile() -> None:
+    """Finish every job whatever died: creates whose worker vanished, archives that stopped, free slots unused."""
+    now = timezone.now()
+    for video_id in Video.objects.filter(status=Status.SUBMITTING, lease_until__lt=now).values_list("id", flat=True):
+        services.video_start(video_id=video_id)
+    stale_archives = Video.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now), status=Status.ARCHIVING
+    ).values_list("id", flat=True)
+    for video_id in stale_archives:
+        enqueue_archive(video_id)
+    if Video.objects.filter(status=Status.PENDING).exists():
+        enqueue_dispatch()
+
+
+def follow_videos(max_seconds: float = 55.0) -> int:
+    """The poller: polls every job in flight when its (adaptive) next poll is due, until none is left or time is
+    up. Scheduled every minute and kicked after each start; one runs at a time. Webhooks finish jobs earlier."""
+    token = leases.acquire("poller", max_seconds + 30)
+    if token is None:
+        return 0
+    polls = 0
+    deadline = time.monotonic() + max_seconds
+    try:
+        reconcile()
+        while True:
+            now = timezone.now()
+            due = Video.objects.filter(
+                status__in=(Status.QUEUED, Status.IN_PROGRESS), upstream_id__isnull=False, next_poll_at__lte=now
+            ).values_list("id", flat=True)
+            for video_id in due:
+                services.video_poll(video_id=video_id)
+                polls += 1
+            upcoming = Video.objects.filter(status__in=(Status.QUEUED, Status.IN_PROGRESS)).aggregate(
+                at=Min("next_poll_at")
+            )["at"]
+            remaining = deadline - time.monotonic()
+            if upcoming is None or remaining <= 0:
+                break
+            time.sleep(min(remaining, max(0.05, (upcoming - timezone.now()).total_seconds())))
+            leases.renew("poller", token, max_seconds + 30)
+    finally:
+        leases.release("poller", token)
+    return polls

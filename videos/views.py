@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+import json
+import mimetypes
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import Role, can, project_for, video_for
+from accounts.models import Membership, User
+from videos import selectors, services
+from videos.forms import GalleryFilterForm, RemixForm, VideoCreateForm, looks_like_several_changes
+from videos.models import Video
+
+PAGE_SIZE = 24
+VARIANT_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
+
+
+def _querystring_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
+def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
+    if project is not None:
+        owners = list(User.objects.filter(memberships__project=project).order_by("username").values_list("username", flat=True))
+    else:
+        owners = list(
+            User.objects.filter(memberships__project__memberships__user=request.user)
+            .distinct()
+            .order_by("username")
+            .values_list("username", flat=True)
+        )
+    form = GalleryFilterForm(request.GET or None, owners=owners)
+    videos = selectors.gallery(request.user, project=project, filters=form.filters())
+    page_obj = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
+    memberships = list(
+        Membership.objects.filter(user=request.user).select_related("project").order_by("project__name")
+    )
+    writable = [m.project for m in memberships if m.has_role(Role.EDITOR)]
+    ctx = {
+        "page": "gallery",
+        "project": project,
+        "membership": getattr(project, "membership", None),
+        "can_create": project is None and writable or (project is not None and can(project.membership, Role.EDITOR)),
+        "writable_projects": writable,
+        "form": form,
+        "page_obj": page_obj,
+        "videos": page_obj.object_list,
+        "querystring_base": _querystring_without_page(request),
+        "filtered": any(form.data.get(k) for k in ("q", "status", "model", "owner", "since", "until")),
+        "show_project": project is None,
+    }
+    return render(request, "videos/gallery.html", ctx)
+
+
+@login_required
+@require_GET
+def gallery(request: HttpRequest) -> HttpResponse:
+    """All my videos, across my projects."""
+    return _gallery_page(request)
+
+
+@login_required
+@require_GET
+def project_gallery(request: HttpRequest, public_id) -> HttpResponse:
+    return _gallery_page(request, project=project_for(request.user, public_id))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest, public_id) -> HttpResponse:
+    project = project_for(request.user, public_id, Role.EDITOR)
+    form = VideoCreateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            video = services.video_submit(
+                project=project,
+                user=request.user,
+                prompt=data["prompt"],
+                model=data["model"],
+                size=data["size"],
+                seconds=data["seconds"],
+                input_reference=form.fitted_reference(),
+                input_fit=data.get("input_fit") or "",
+                submit_token=data.get("submit_token"),
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your video is on its way. This page follows its progress.")
+            return redirect("videos:detail", public_id=video.public_id)
+    ctx = {
+        "page": "create",
+        "project": project,
+        "form": form,
+        "model_table": json.dumps(form.model_table()),
+        "allowance": _allowance(request.user, project),
+    }
+    return render(request, "videos/create.html", ctx, status=400 if form.errors else 200)
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _allowance(user, project):
+    from videos import quotas
+
+    return quotas.allowance_for(user=user, project=project)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, public_id) -> HttpResponse:
+    video = video_for(request.user, public_id)
+    root, ancestors = selectors.lineage(video)
+    now = timezone.now()
+    remixable = video.is_remixable(now)
+    ctx = {
+        "page": "detail",
+        "video": video,
+        "project": video.project,
+        "can_edit": can(video.membership, Role.EDITOR),
+        "remix_form": RemixForm(),
+        "remixable": remixable,
+        "remix_deadline": video.remix_deadline(),
+        "remix_window_hours": settings.REMIX_WINDOW_HOURS,
+        "lineage_root": root,
+        "ancestors": ancestors,
+        "parent": video.remixed_from,
+        "generation": len(ancestors),
+        "now": now,
+    }
+    return render(request, "videos/detail.html", ctx)
+
+
+@login_required
+@require_POST
+def remix(request: HttpRequest, public_id) -> HttpResponse:
+    parent = video_for(request.user, public_id, Role.EDITOR)
+    form = RemixForm(request.POST)
+    if form.is_valid():
+        prompt = form.cleaned_data["prompt"]
+        try:
+            children = services.video_remix(
+                parent=parent,
+                user=request.user,
+                prompts=[prompt] * form.cleaned_data["variations"],
+                submit_token=form.cleaned_data.get("submit_token"),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if looks_like_several_changes(prompt):
+                messages.warning(request, "Tip: remix works best with one change at a time. If the result drifts, split the changes into successive remixes.")
+            n = len(children)
+            messages.success(request, f"Remix started ({n} variation{'s' if n != 1 else ''}).")
+            return redirect("videos:detail", public_id=children[0].public_id)
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("videos:detail", public_id=parent.public_id)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, public_id) -> HttpResponse:
+    video = video_for(request.user, public_id, Role.EDITOR)
+    project = video.project
+    try:
+        services.video_delete(video=video)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("videos:detail", public_id=video.public_id)
+    messages.success(request, "The video was deleted, here and upstream.")
+    return redirect("videos:project-gallery", public_id=project.public_id)
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, public_id) -> HttpResponse:
+    video = video_for(request.user, public_id, Role.EDITOR)
+    try:
+        new = services.video_retry(video=video, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("videos:detail", public_id=video.public_id)
+    messages.success(request, "Trying again with the same settings.")
+    return redirect("videos:detail", public_id=new.public_id)
+
+
+@login_required
+@require_GET
+def asset(request: HttpRequest, public_id, variant: str) -> FileResponse:
+    """An archived file, served only to members of the video's project."""
+    if variant not in VARIANT_TYPES:
+        raise Http404("No such file.")
+    video = video_for(request.user, public_id)
+    field = getattr(video, f"{variant}_file")
+    if not field:
+        raise Http404("This file has not been saved yet.")
+    as_attachment = request.GET.get("download") == "1"
+    ext = mimetypes.guess_extension(VARIANT_TYPES[variant]) or ""
+    response = FileResponse(
+        field.open("rb"),
+        content_type=VARIANT_TYPES[variant],
+        as_attachment=as_attachment,
+        filename=f"sora-{video.public_id}-{variant}{'.jpg' if variant == 'spritesheet' else ext}",
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def status(request: HttpRequest) -> JsonResponse:
+    """Live progress for the page's script: status, progress and freshly rendered fragments of the asked videos."""
+    ids = [i for i in request.GET.get("ids", "").split(",") if i][:100]
+    try:
+        videos = selectors.videos_visible_to(request.user).filter(public_id__in=ids).select_related("project", "owner")
+        videos = list(videos)
+    except ValidationError:
+        return JsonResponse({"error": "ids must be video ids"}, status=400)
+    out = {}
+    for video in videos:
+        out[str(video.public_id)] = {
+            "status": video.status,
+            "status_label": video.get_status_display(),
+            "progress": video.progress,
+            "finished": not video.is_unfinished,
+            "card": render_to_string("videos/video_card.html", {"video": video, "show_project": request.GET.get("show_project") == "1"}, request=request),
+            "bar": render_to_string("videos/progress_bar.html", {"video": video}, request=request),
+        }
+    return JsonResponse({"videos": out})
