@@ -51,3 +51,10 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("sora-2-pro-2025-10-06", "sora-2-pro", _SORA_2_PRO),
     )
 }
+
+# The spritesheet layout the simulator renders and the gallery's hover-scrub reads: a single JPEG holding
+# SPRITESHEET_COLUMNS x SPRITESHEET_ROWS equal tiles, frames in time order, left to right then top to bottom.
+# (OpenAI never documented its own layout; a real server's sheet is shown whole if it differs.)
+SPRITESHEET_COLUMNS = 5
+SPRITESHEET_ROWS = 2
+SPRITESHEET_TILE_WIDTH = 160
