@@ -29,6 +29,7 @@ from videos.models import SoraModel, Video
 from videos.sora import client as sora_client
 from videos.sora.catalog import PROMPT_MAX_LENGTH
 from videos.sora.errors import SoraError
+from videos.sora.types import ImageUpload
 
 log = logging.getLogger(__name__)
 Status = Video.Status
@@ -233,14 +234,14 @@ def video_start(*, video_id: int, now: datetime | None = None) -> Video | None:
             reference = None
             if video.input_reference:
                 video.input_reference.open("rb")
-                reference = (os.path.basename(video.input_reference.name), video.input_reference.file, "image/png")
+                reference = ImageUpload(os.path.basename(video.input_reference.name), video.input_reference.read(), "image/png")
             try:
                 remote = client.create(
                     prompt=video.prompt, model=video.model, size=video.size, seconds=str(video.seconds),
                     input_reference=reference,
                 )  # fmt: skip
             finally:
-                if reference:
+                if video.input_reference:
                     video.input_reference.close()
     except SoraError as exc:
         return _start_failed(video, exc)
@@ -411,7 +412,7 @@ class _Saved:
 def _archive_variant(client, video: Video, variant: str) -> _Saved:
     """Stream one variant into a temporary file (never whole in memory), then into our storage."""
     with tempfile.TemporaryFile() as tmp:
-        download = client.download(video.upstream_id, variant, tmp)
+        download = client.download(video.upstream_id, tmp, variant=variant)
         tmp.seek(0)
         digest = hashlib.sha256()
         for chunk in iter(lambda: tmp.read(1 << 20), b""):

@@ -107,7 +107,7 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
         "page": "create",
         "project": project,
         "form": form,
-        "model_table": json.dumps(form.model_table()),
+        "model_table": form.model_table(),
         "allowance": _allowance(request.user, project),
     }
     return render(request, "videos/create.html", ctx, status=400 if form.errors else 200)
@@ -145,6 +145,7 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
         "remix_window_hours": settings.REMIX_WINDOW_HOURS,
         "lineage_root": root,
         "ancestors": ancestors,
+        "ancestor_ids": {a.id for a in ancestors},
         "parent": video.remixed_from,
         "generation": len(ancestors),
         "now": now,
@@ -239,6 +240,7 @@ def status(request: HttpRequest) -> JsonResponse:
     except ValidationError:
         return JsonResponse({"error": "ids must be video ids"}, status=400)
     out = {}
+    want_media = request.GET.get("media") == "1"
     for video in videos:
         out[str(video.public_id)] = {
             "status": video.status,
@@ -248,4 +250,6 @@ def status(request: HttpRequest) -> JsonResponse:
             "card": render_to_string("videos/video_card.html", {"video": video, "show_project": request.GET.get("show_project") == "1"}, request=request),
             "bar": render_to_string("videos/progress_bar.html", {"video": video}, request=request),
         }
+        if want_media:
+            out[str(video.public_id)]["media"] = render_to_string("videos/detail_media.html", {"video": video}, request=request)
     return JsonResponse({"videos": out})

@@ -1,0 +1,49 @@
+// The create form: only the sizes the chosen model makes, a live cost estimate, a prompt counter, and a submit
+// button that cannot be double-clicked (the server also ignores a repeated submit token).
+(function () {
+  "use strict";
+  var form = document.querySelector(".create-form");
+  var tableEl = document.getElementById("model-table");
+  if (!form || !tableEl) return;
+  var table = JSON.parse(tableEl.textContent);
+  var model = form.querySelector("[name=model]");
+  var size = form.querySelector("[name=size]");
+  var seconds = form.querySelector("[name=seconds]");
+  var estimate = form.querySelector("[data-estimate]");
+  var prompt = form.querySelector("[name=prompt]");
+  var counter = form.querySelector("[data-prompt-count]");
+
+  function spec() {
+    for (var i = 0; i < table.length; i++) if (table[i].name === model.value) return table[i];
+    return null;
+  }
+  function refresh() {
+    var s = spec();
+    if (!s) return;
+    var allowed = Object.keys(s.prices);
+    Array.prototype.forEach.call(size.options, function (opt) {
+      var ok = allowed.indexOf(opt.value) !== -1;
+      opt.disabled = !ok;
+      opt.hidden = !ok;
+    });
+    if (allowed.indexOf(size.value) === -1) size.value = allowed[0];
+    var price = parseFloat(s.prices[size.value] || "0");
+    var secs = parseInt(seconds.value, 10) || 0;
+    estimate.textContent = "$" + (price * secs).toFixed(2) + " (" + secs + " s × $" + price.toFixed(2) + "/s)";
+  }
+  function count() {
+    if (counter) counter.textContent = prompt.value.length.toLocaleString("en");
+  }
+  [model, size, seconds].forEach(function (el) { el.addEventListener("change", refresh); });
+  prompt.addEventListener("input", count);
+  refresh();
+  count();
+
+  form.addEventListener("submit", function () {
+    var button = form.querySelector("button[type=submit]");
+    if (button) {
+      // Disable after the browser has captured the form data.
+      setTimeout(function () { button.disabled = true; button.textContent = "Submitting…"; }, 0);
+    }
+  });
+})();
