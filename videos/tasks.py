@@ -117,4 +117,8 @@ def follow_videos(max_seconds: float = 55.0) -> int:
             leases.renew("poller", token, max_seconds + 30)
     finally:
         leases.release("poller", token)
+    # A job started while this poller was finishing found the lease taken: hand over rather than leave it to the
+    # once-a-minute schedule.
+    if Video.objects.filter(status__in=(Status.QUEUED, Status.IN_PROGRESS)).exists():
+        enqueue_follow()
     return polls
