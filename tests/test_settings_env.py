@@ -1,0 +1,75 @@
+"""config/settings.py runs with no environment at all, switches engines by URL, and refuses bad values at start
+with a message that names the variable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup();"
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME']),"
+    " 'broker': 'redis' if 'redis' in settings.Q_CLUSTER else ('orm' if 'orm' in settings.Q_CLUSTER else None),"
+    " 'q': settings.Q_CLUSTER, 'storage': settings.STORAGES['default']['BACKEND'], 'base': settings.OPENAI_BASE_URL,"
+    " 'sim': settings.SORA_SIMULATOR, 'signup': settings.SIGNUP_OPEN}, default=str))"
+)
+
+
+def _settings(tmp_path, **env):
+    clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DATA_DIR": str(tmp_path / "data")}, **env)
+    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def test_no_environment_means_the_embedded_default(tmp_path):
+    run = _settings(tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert out["engine"] == "django.db.backends.sqlite3" and out["name"].startswith(str(tmp_path / "data"))
+    assert out["broker"] == "orm"
+    assert out["storage"] == "django.core.files.storage.FileSystemStorage"
+    assert out["sim"] is True and out["base"] == "http://127.0.0.1:8000/sim/v1"
+    assert out["q"]["timeout"] < out["q"]["retry"] and out["q"]["max_attempts"] > 0
+    key = tmp_path / "data" / "secret_key"
+    assert key.exists() and len(key.read_text().strip()) >= 50
+    first = key.read_text()
+    assert _settings(tmp_path).returncode == 0 and key.read_text() == first  # generated once, then kept
+
+
+def test_urls_switch_to_postgresql_and_redis(tmp_path):
+    run = _settings(tmp_path, DATABASE_URL="postgres://u:p@db.example:5432/studio", REDIS_URL="redis://cache:6379/1")
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert out["engine"] == "django.db.backends.postgresql" and out["name"] == "studio"
+    assert out["broker"] == "redis" and out["q"]["redis"] == "redis://cache:6379/1"
+
+
+def test_a_key_switches_off_the_simulator(tmp_path):
+    out = json.loads(_settings(tmp_path, OPENAI_API_KEY="sk-test-123").stdout)
+    assert out["sim"] is False and out["base"] == "https://api.openai.com/v1"
+    assert "sk-test-123" not in json.dumps(out)
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://cache"}, "REDIS_URL"),
+        ({"SIGNUP_OPEN": "maybe"}, "SIGNUP_OPEN must be a boolean"),
+        ({"SORA_MAX_IN_FLIGHT": "0"}, "SORA_MAX_IN_FLIGHT must be at least 1"),
+        ({"Q_WORKERS": "many"}, "Q_WORKERS must be a whole number"),
+        ({"OPENAI_WEBHOOK_SECRET": "plain"}, "OPENAI_WEBHOOK_SECRET must start with whsec_"),
+        ({"SIM_FAULT_RATE": "2"}, "SIM_FAULT_RATE"),
+        ({"SITE_URL": "ftp://x"}, "SITE_URL must be a URL"),
+    ],
+)
+def test_bad_values_fail_at_start_naming_the_variable(tmp_path, env, message):
+    run = _settings(tmp_path, **env)
+    assert run.returncode != 0
+    assert "ImproperlyConfigured" in run.stderr and message in run.stderr, run.stderr[-800:]
