@@ -1,0 +1,55 @@
+"""Archived files served with access checks, and the live-progress JSON."""
+
+
+from __future__ import annotations
+
+
+from django.urls import reverse
+
+
+
+def test_asset_serves_the_archived_file_to_members(client, alice, project, viewer, make_video):
+    video = make_video(project, alice, video_file=b"\x00\x00\x00\x18ftypmp42")
+    client.force_login(viewer)
+
+    r = client.get(reverse("videos:asset", args=[video.public_id, "video"]) + "?download=1")
+
+    assert r.status_code == 200 and r["Content-Type"] == "video/mp4"
+    assert b"".join(r.streaming_content) == b"\x00\x00\x00\x18ftypmp42"
+    assert "attachment" in r["Content-Disposition"]
+
+
+def test_asset_is_404_for_unknown_variant_or_missing_file(client, alice, project, make_video):
+    video = make_video(project, alice)
+    client.force_login(alice)
+    assert client.get(reverse("videos:asset", args=[video.public_id, "thumbnail"])).status_code == 404
+    assert client.get(reverse("videos:asset", args=[video.public_id, "secrets"])).status_code == 404
+
+
+def test_asset_requires_login_and_get(client, alice, project, make_video):
+    video = make_video(project, alice, video_file=b"x")
+    url = reverse("videos:asset", args=[video.public_id, "video"])
+    assert client.get(url).status_code == 302
+    client.force_login(alice)
+    assert client.post(url).status_code == 405
+
+
+def test_status_reports_progress_of_visible_videos_only(client, alice, project, charlie, make_video):
+    mine = make_video(project, alice, status="in_progress", progress=42)
+    theirs = make_video(charlie.projects.get(), charlie, status="in_progress", progress=7)
+    client.force_login(alice)
+
+    r = client.get(reverse("videos:status"), {"ids": f"{mine.public_id},{theirs.public_id}", "media": "1"})
+
+    data = r.json()["videos"]
+    assert list(data) == [str(mine.public_id)]
+    assert data[str(mine.public_id)]["progress"] == 42
+    assert 'aria-valuenow="42"' in data[str(mine.public_id)]["bar"]
+    assert "data-media-for" in data[str(mine.public_id)]["media"]
+
+
+def test_status_refuses_bad_ids_and_needs_login(client, alice):
+    assert client.get(reverse("videos:status"), {"ids": "x"}).status_code == 302
+    client.force_login(alice)
+    assert client.get(reverse("videos:status"), {"ids": "not-a-uuid"}).status_code == 400
+    assert client.post(reverse("videos:status")).status_code == 405

@@ -1,0 +1,48 @@
+"""The video page: player, downloads, failure, remix window, and what a viewer sees."""
+
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from videos.models import Video
+
+
+def test_detail_shows_player_downloads_and_remix_countdown(client, alice, project, make_video):
+    video = make_video(project, alice, video_file=b"mp4", thumbnail_file=b"webp", spritesheet_file=b"jpg", upstream_id="video_a")
+    client.force_login(alice)
+
+    body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
+
+    assert reverse("videos:asset", args=[video.public_id, "video"]) in body
+    assert "Spritesheet (JPEG)" in body
+    assert "data-deadline" in body and "Remix possible for" in body
+
+
+def test_detail_says_when_the_remix_window_has_closed(client, alice, project, make_video):
+    video = make_video(project, alice, upstream_id="video_old")
+    Video.objects.filter(id=video.id).update(created_at=timezone.now() - timedelta(hours=25))
+    client.force_login(alice)
+
+    body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
+
+    assert "The remix window has closed" in body and "24 hours" in body
+    assert 'class="remix-form"' not in body
+
+
+def test_detail_shows_the_failure(client, alice, project, make_video):
+    video = make_video(project, alice, status="failed", error_code="moderation_blocked", error_message="Blocked by moderation.")
+    client.force_login(alice)
+    body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
+    assert "Blocked by moderation." in body and "moderation_blocked" in body and "Retry" in body
+
+
+def test_viewer_sees_the_video_but_no_write_buttons(client, alice, project, viewer, make_video):
+    video = make_video(project, alice, upstream_id="video_v")
+    client.force_login(viewer)
+    body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
+    assert "ask an owner for the editor role" in body
+    assert reverse("videos:delete", args=[video.public_id]) not in body
