@@ -221,8 +221,12 @@ def video_start(*, video_id: int, now: datetime | None = None) -> Video | None:
     video.refresh_from_db()
     if video.upstream_id:  # a previous holder got this far
         return video
-    if video.attempts > 0 and _adopt_orphan(video):
-        return video
+    if video.attempts > 0:
+        try:
+            if _adopt_orphan(video):
+                return video
+        except SoraError:
+            return video  # keep the lease: the reconciler looks again before anything is created twice
     Video.objects.filter(id=video.id).update(attempts=video.attempts + 1)
     client = client_for(video.model)
     try:
