@@ -122,11 +122,13 @@ def _save_new(videos: list[Video]) -> list[Video]:
 
     for video in videos:
         video.full_clean(exclude=["input_reference", "remixed_from"])
-    quotas.reserve(videos)
     try:
         with transaction.atomic():
             for video in videos:
                 video.save()
+            # After the rows exist (the ledger points at them), in the same transaction: a refusal
+            # (quotas.QuotaExceeded) rolls the videos back, so nothing is created or enqueued.
+            quotas.reserve(videos)
     except IntegrityError:
         # The same submit token raced in from a double click: the first one won.
         existing = _existing_for_token(videos[0].owner, videos[0].submit_token)

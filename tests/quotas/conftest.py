@@ -1,0 +1,54 @@
+"""Helpers for the quota tests: submissions go through the real service, but nothing is sent upstream."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def no_upstream(monkeypatch):
+    """Submitting enqueues the dispatcher on commit; here it must not start anything upstream."""
+    from videos import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: calls.append("dispatch"))
+    return calls
+
+
+def submit(user, project, *, model: str = "sora-2", size: str = "720x1280", seconds: int = 8, prompt: str = "A red fox"):
+    from videos import services
+
+    return services.video_submit(project=project, user=user, prompt=prompt, model=model, size=size, seconds=seconds)
+
+
+def rule(**kwargs):
+    from videos.models import QuotaRule
+
+    kwargs.setdefault("period", "month")
+    for key in ("max_spend",):
+        if key in kwargs and kwargs[key] is not None:
+            kwargs[key] = Decimal(str(kwargs[key]))
+    r = QuotaRule(**kwargs)
+    r.full_clean()
+    r.save()
+    return r
+
+
+@pytest.fixture
+def seeded_models(transactional_db):
+    """Transactional tests start from a flushed database (a previous one emptied it): put the catalogue back."""
+    from videos.models import SoraModel
+    from videos.sora.catalog import MODELS
+
+    for order, spec in enumerate(MODELS.values()):
+        SoraModel.objects.update_or_create(
+            name=spec.name,
+            defaults={
+                "label": spec.name,
+                "prices": {size: str(price) for size, price in spec.prices.items()},
+                "seconds": list(spec.seconds),
+                "sort_order": order,
+            },
+        )
