@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
@@ -55,6 +56,8 @@ DOWNLOAD_CHUNK_SIZE = 1024 * 1024
 # How much of an error body is read (a streamed error response is never read whole).
 ERROR_BODY_LIMIT = 64 * 1024
 REDACTED = "[redacted]"
+# What an API key may contain: printable ASCII, no whitespace (it goes verbatim into a header value).
+_HEADER_SAFE_KEY = re.compile(r"[\x21-\x7e]+")
 
 T = TypeVar("T")
 
@@ -80,8 +83,13 @@ class SoraClient:
         max_retries: int = DEFAULT_MAX_RETRIES,
         session: requests.Session | None = None,
     ) -> None:
+        api_key = (api_key or "").strip()  # a key read from a file often ends in a newline
         if not api_key:
             raise ValueError("api_key is required")
+        if not _HEADER_SAFE_KEY.fullmatch(api_key):
+            # requests would reject it later with the header's repr (escaped key included) in the message.
+            # The message must not quote the key.
+            raise ValueError("api_key must be printable ASCII with no whitespace or control characters inside")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
@@ -384,7 +392,9 @@ class SoraClient:
         )
 
     def _response_error(self, response: requests.Response, *, streamed: bool, retry_after: float | None) -> SoraError:
-        envelope = _error_envelope(_error_body(response, streamed=streamed))
+        # Everything the server sent back is redacted: it may echo the key in any field.
+        raw = _error_envelope(_error_body(response, streamed=streamed))
+        envelope = {key: self._redact(value) for key, value in raw.items() if value is not None}
         status = response.status_code
         message = envelope.get("message") or f"{status} {response.reason or ''}".strip()
         return SoraError(
