@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from videos.models import Video
@@ -30,7 +31,17 @@ def pick_fairly(
         return []
     now = now or timezone.now()
     ready = Q(status=Status.PENDING) & (Q(lease_until__isnull=True) | Q(lease_until__lte=now))
-    waiting = list(Video.objects.filter(ready).order_by("created_at", "id").select_related("project", "owner"))
+    # Nobody can get more than `free_slots` videos started, so only each owner's oldest `free_slots` are loaded
+    # (a member's queue of 10,000 costs no more than a queue of 4).
+    waiting = list(
+        Video.objects.filter(ready)
+        .annotate(
+            place=Window(RowNumber(), partition_by=[F("owner_id")], order_by=[F("created_at").asc(), F("id").asc()])
+        )
+        .filter(place__lte=free_slots)
+        .order_by("created_at", "id")
+        .select_related("project", "owner")
+    )
     if not waiting:
         return []
     owners = {v.owner_id for v in waiting}
