@@ -268,7 +268,8 @@ def test_create_sends_a_json_input_reference_object(client, transport):
 
     client.create("a fox", input_reference={"image_url": "https://img.example/fox.png"})
 
-    assert transport.calls[0].json() == {"prompt": "a fox", "input_reference": {"image_url": "https://img.example/fox.png"}}
+    reference = {"image_url": "https://img.example/fox.png"}
+    assert transport.calls[0].json() == {"prompt": "a fox", "input_reference": reference}
 
 
 def test_create_sends_multipart_with_an_input_reference_image(client, transport):
@@ -392,10 +393,9 @@ def test_list_follows_after_while_has_more(client, transport):
 
 
 def test_list_stops_when_a_server_repeats_a_cursor(client, transport):
+    page = {"object": "list", "data": [video_json(id="video_1")], "first_id": "video_1", "last_id": "video_1"}
     for _ in range(2):
-        transport.reply(
-            200, {"object": "list", "data": [video_json(id="video_1")], "first_id": "video_1", "last_id": "video_1", "has_more": True}
-        )
+        transport.reply(200, {**page, "has_more": True})
 
     assert [video.id for video in client.list()] == ["video_1", "video_1"]
     assert len(transport.calls) == 2
@@ -788,7 +788,8 @@ def test_an_unreadable_answer_to_create_may_have_created_a_job(client, transport
 )
 def test_error_envelopes_map_onto_sora_error(client, transport, status, type_, param, code, retryable):
     client.max_retries = 0
-    transport.reply(status, envelope("It went wrong.", type=type_, param=param, code=code), headers={"x-request-id": "req_9"})
+    payload = envelope("It went wrong.", type=type_, param=param, code=code)
+    transport.reply(status, payload, headers={"x-request-id": "req_9"})
 
     with pytest.raises(SoraError) as info:
         client.retrieve(VID)
@@ -833,7 +834,8 @@ def test_the_key_appears_in_no_exception_repr_or_log_line(client, transport, cap
     transport.reply(502, body=f"proxy saw {KEY}".encode(), headers={"Content-Type": "text/plain"})
     transport.reply(502, body=b"", headers={"Content-Type": "text/plain"})
     transport.reply(502, body=b"", headers={"Content-Type": "text/plain"})
-    for call in (lambda: client.retrieve(VID), lambda: client.create("a fox"), lambda: client.download(VID, io.BytesIO())):
+    calls = (lambda: client.retrieve(VID), lambda: client.create("a fox"), lambda: client.download(VID, io.BytesIO()))
+    for call in calls:
         with pytest.raises(SoraError) as info:
             call()
         errors.append(info.value)
@@ -844,6 +846,8 @@ def test_the_key_appears_in_no_exception_repr_or_log_line(client, transport, cap
         assert KEY not in str(error)
         assert KEY not in repr(error)
         assert KEY not in " ".join(str(value) for value in vars(error).values())
+        # No chained requests exception (its .request carries the Authorization header) reaches error reports.
+        assert error.__context__ is None and error.__cause__ is None
     assert KEY not in repr(client)
     assert caplog.records, "the client logs its calls"
     for record in caplog.records:

@@ -283,17 +283,21 @@ class SoraClient:
         attempts = self.max_retries + 1
         for attempt in range(attempts):
             is_last = attempt == attempts - 1
+            failure: SoraError | None = None
             try:
                 response = self._attempt(
                     method, url, params=params, json_body=json_body, data=data, files=files, accept=accept, stream=stream
                 )
             except requests.RequestException as exc:
-                error = self._transport_error(exc, method=method, path=path, idempotent=idempotent)
+                failure = self._transport_error(exc, method=method, path=path, idempotent=idempotent)
                 logger.warning(
                     "sora %s %s failed: %s (attempt %d/%d)", method, path, type(exc).__name__, attempt + 1, attempts
                 )
-                if not error.retryable or error.maybe_created or is_last:
-                    raise error from None
+            if failure is not None:
+                # Raised outside the except block: the requests exception (whose .request holds the Authorization
+                # header) must not ride along as __context__ into error reports.
+                if not failure.retryable or failure.maybe_created or is_last:
+                    raise failure
                 self._pause(self._backoff(attempt), method=method, path=path)
                 continue
 
