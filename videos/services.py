@@ -193,8 +193,16 @@ def video_remix(
 def client_for(model_name: str) -> sora_client.SoraClient:
     spec = SoraModel.objects.filter(name=model_name).only("base_url", "api_key_env").first()
     if spec is not None and spec.base_url:
+        # The key is named, never stored: the registry row holds the name of an environment variable.
+        api_key = os.environ.get(spec.api_key_env, "") if spec.api_key_env else ""
+        if not api_key:
+            raise SoraError(
+                f"The model {spec.name} is served by {spec.base_url}, but its key variable "
+                f"{spec.api_key_env or '(none set in the model registry)'} is empty on this server.",
+                retryable=False,
+            )
         return sora_client.SoraClient(
-            api_key=os.environ.get(spec.api_key_env, "") if spec.api_key_env else "",
+            api_key=api_key,
             base_url=spec.base_url,
             timeout=(settings.SORA_TIMEOUT_CONNECT, settings.SORA_TIMEOUT_READ),
             max_retries=settings.SORA_MAX_RETRIES,
@@ -230,8 +238,8 @@ def video_start(*, video_id: int, now: datetime | None = None) -> Video | None:
         except SoraError:
             return video  # keep the lease: the reconciler looks again before anything is created twice
     Video.objects.filter(id=video.id).update(attempts=video.attempts + 1)
-    client = client_for(video.model)
     try:
+        client = client_for(video.model)
         if video.remixed_from_id:
             if not video.remixed_from or not video.remixed_from.upstream_id:
                 raise SoraError("The video this remixes is gone.", status=404, retryable=False)
