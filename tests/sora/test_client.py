@@ -530,7 +530,28 @@ def test_download_follows_a_redirect_on_the_same_origin(client, transport):
     assert sink.buffer.getvalue() == b"mp4"
 
 
-def test_download_refuses_a_redirect_to_another_host(client, transport):
+def test_download_follows_an_https_redirect_to_a_cdn_without_the_key(client, transport):
+    transport.reply(302, body=b"", headers={"Location": "https://cdn.example/v/abc.mp4?sig=1"})
+    transport.reply(200, body=b"mp4", headers={"Content-Type": "video/mp4"})
+    sink = ChunkSink()
+
+    client.download(VID, sink)
+
+    assert transport.calls[1].url == "https://cdn.example/v/abc.mp4?sig=1"
+    assert "Authorization" not in transport.calls[1].headers
+    assert sink.buffer.getvalue() == b"mp4"
+
+
+def test_a_json_call_refuses_a_redirect_to_another_host(client, transport):
+    transport.reply(302, body=b"", headers={"Location": "https://elsewhere.example/v1/videos/x"})
+
+    with pytest.raises(SoraError, match="another host"):
+        client.retrieve(VID)
+
+    assert len(transport.calls) == 1
+
+
+def test_download_refuses_a_plain_http_redirect_to_another_host(client, transport):
     transport.reply(302, body=b"", headers={"Location": "http://169.254.169.254/latest/meta-data"})
 
     with pytest.raises(SoraError, match="another host") as info:

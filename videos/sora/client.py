@@ -12,7 +12,8 @@ Reliability rules (contract section 6, ECOSYSTEM 7.2):
   or an error *response*). A read timeout or a dropped connection after sending raises
   ``SoraError(retryable=True, maybe_created=True)`` so the pipeline reconciles instead of creating a second
   paid job;
-- redirects are followed for GET only, and only to the base URL's own scheme, host and port (no SSRF);
+- redirects are followed for GET only, to the base URL's own origin; a download may also follow an https
+  redirect to another host (a CDN), without the Authorization header (no SSRF over plain http, no key leak);
 - downloads stream in chunks into any object with ``.write(bytes)``, hashing and counting on the way.
 
 The API key is sent in the ``Authorization`` header and nowhere else: not in a log line, an exception message or
@@ -353,12 +354,17 @@ class SoraClient:
             target = urljoin(url, response.headers["location"])
             response.close()
             if not self._same_origin(target):
-                raise SoraError(
-                    f"refused a redirect to another host ({urlsplit(target).hostname})",
-                    status=response.status_code,
-                    retryable=False,
-                    request_id=_request_id(response),
-                )
+                # A server may hand file content to a CDN or object store (as `curl -L` follows): allowed for
+                # downloads only, over https only, and without our Authorization header. Anything else could
+                # point the worker at an internal address (SSRF).
+                if accept != BINARY or urlsplit(target).scheme != "https":
+                    raise SoraError(
+                        f"refused a redirect to another host ({urlsplit(target).hostname})",
+                        status=response.status_code,
+                        retryable=False,
+                        request_id=_request_id(response),
+                    )
+                headers = {key: value for key, value in headers.items() if key != "Authorization"}
             url, params = target, None  # the Location carries its own query
         raise SoraError("too many redirects", retryable=False)
 
