@@ -785,6 +785,38 @@ def test_create_is_retried_after_an_error_response(client, transport, sleeps):
     assert sleeps == [0.01]
 
 
+@pytest.mark.parametrize("name", list(CREATING))
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_create_and_remix_are_not_retried_after_a_server_error_that_may_have_made_the_job(
+    client, transport, sleeps, name, status
+):
+    transport.reply(status, envelope("internal error", type="server_error"))
+
+    with pytest.raises(SoraError) as info:
+        CREATING[name](client)
+
+    assert (info.value.status, info.value.retryable, info.value.maybe_created) == (status, True, True)
+    assert len(transport.calls) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("status", [408, 429, 503])
+def test_create_is_retried_after_answers_that_say_nothing_was_processed(client, transport, sleeps, status):
+    transport.reply(status, envelope("busy", type="server_error"))
+    transport.reply(200, video_json())
+
+    client.create("a fox")
+
+    assert len(transport.calls) == 2
+
+
+def test_reads_are_retried_after_a_500(client, transport, sleeps):
+    transport.reply(500, envelope("internal error", type="server_error"))
+    transport.reply(200, video_json())
+
+    assert client.retrieve(VID).id == VID
+    assert len(transport.calls) == 2
+
+
 def test_an_unreadable_answer_to_create_may_have_created_a_job(client, transport):
     transport.reply(200, body=b"<html>oops</html>", headers={"Content-Type": "text/html"})
 

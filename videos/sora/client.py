@@ -9,9 +9,9 @@ Reliability rules (contract section 6, ECOSYSTEM 7.2):
   ``x-should-retry``, then ``retry-after-ms`` / ``retry-after`` when 0 < hint <= 120 s (a longer hint means no
   retry at all), else a capped exponential backoff with jitter;
 - POST create/remix are retried only when the server certainly created nothing (connection never established,
-  or an error *response*). A read timeout or a dropped connection after sending raises
-  ``SoraError(retryable=True, maybe_created=True)`` so the pipeline reconciles instead of creating a second
-  paid job;
+  or a 408/409/429/503 answer). A 500/502/504 answer, a read timeout or a dropped connection after sending
+  raises ``SoraError(retryable=True, maybe_created=True)`` so the pipeline reconciles instead of creating a
+  second paid job;
 - redirects are followed for GET only, to the base URL's own origin; a download may also follow an https
   redirect to another host (a CDN), without the Authorization header (no SSRF over plain http, no key leak);
 - downloads stream in chunks into any object with ``.write(bytes)``, hashing and counting on the way.
@@ -57,6 +57,8 @@ DOWNLOAD_CHUNK_SIZE = 1024 * 1024
 # How much of an error body is read (a streamed error response is never read whole).
 ERROR_BODY_LIMIT = 64 * 1024
 REDACTED = "[redacted]"
+# Answers after which a create may or may not have happened upstream (429, 408 and 503 say "not processed").
+MAYBE_PROCESSED = (500, 502, 504)
 # What an API key may contain: printable ASCII, no whitespace (it goes verbatim into a header value).
 _HEADER_SAFE_KEY = re.compile(r"[\x21-\x7e]+")
 
@@ -316,6 +318,11 @@ class SoraClient:
             )  # fmt: skip
             hint = _retry_after(response)
             error = self._response_error(response, streamed=stream, retry_after=hint)
+            if not idempotent and response.status_code in MAYBE_PROCESSED:
+                # A create that failed inside the server may still have made the (paid) job: never POST it again
+                # blindly; the caller reconciles by listing first (contract section 6, ECOSYSTEM 7.2).
+                error.maybe_created = True
+                raise error
             if not error.retryable or is_last or (hint is not None and hint > MAX_RETRY_AFTER):
                 raise error
             delay = hint if hint is not None and 0 < hint <= MAX_RETRY_AFTER else self._backoff(attempt)
