@@ -269,10 +269,18 @@ def video_start(*, video_id: int, now: datetime | None = None) -> Video | None:
 
 def _start_failed(video: Video, exc: SoraError) -> Video:
     if exc.maybe_created:
-        # The upstream may have made the job although we never heard back: keep the lease so the reconciler
-        # looks for it (by listing) before anything is created again.
-        log.warning("create of video %s may have succeeded upstream (%s); reconciling later", video.public_id, exc)
-        return video
+        # The upstream may have made the job although it answered with an error or never answered: look for it
+        # (by listing) before anything is created again.
+        try:
+            if _adopt_orphan(video):
+                return video
+        except SoraError:
+            return video  # keep the lease: the reconciler looks again later
+        if exc.status is None:
+            # No answer at all: the job may still appear. Keep the lease; the reconciler looks again when it ends.
+            log.warning("create of video %s may have succeeded upstream (%s); reconciling later", video.public_id, exc)
+            return video
+        # The server answered with an error and lists no such job: nothing was made, so it is safe to try again.
     if exc.retryable and video.attempts + 1 < settings.SORA_START_ATTEMPTS:
         # Back to the queue: the dispatcher starts it again when a slot is free (after a pause).
         Video.objects.filter(id=video.id, status=Status.SUBMITTING).update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Min, Q
@@ -107,9 +108,18 @@ def follow_videos(max_seconds: float = 55.0) -> int:
             for video_id in due:
                 services.video_poll(video_id=video_id)
                 polls += 1
+            # Videos sent back to wait after a failed start (with a backoff) are handed to the dispatcher when due.
+            retry_at = Video.objects.filter(status=Status.PENDING, lease_until__isnull=False).aggregate(
+                at=Min("lease_until")
+            )["at"]
+            if retry_at is not None and retry_at <= now:
+                enqueue_dispatch()
+                retry_at = now + timedelta(seconds=settings.POLL_MAX_SECONDS)
             upcoming = Video.objects.filter(status__in=(Status.QUEUED, Status.IN_PROGRESS)).aggregate(
                 at=Min("next_poll_at")
             )["at"]
+            if retry_at is not None:
+                upcoming = min(upcoming, retry_at) if upcoming else retry_at
             remaining = deadline - time.monotonic()
             if upcoming is None or remaining <= 0:
                 break
@@ -119,6 +129,8 @@ def follow_videos(max_seconds: float = 55.0) -> int:
         leases.release("poller", token)
     # A job started while this poller was finishing found the lease taken: hand over rather than leave it to the
     # once-a-minute schedule.
-    if Video.objects.filter(status__in=(Status.QUEUED, Status.IN_PROGRESS)).exists():
+    if Video.objects.filter(
+        Q(status__in=(Status.QUEUED, Status.IN_PROGRESS)) | Q(status=Status.PENDING, lease_until__isnull=False)
+    ).exists():
         enqueue_follow()
     return polls
