@@ -330,6 +330,8 @@ SORA_START_ATTEMPTS = env_int("SORA_START_ATTEMPTS", 5, minimum=1, maximum=50)
 # Adaptive polling bounds (seconds): slow while far from done, faster near the end, never below the minimum.
 POLL_MIN_SECONDS = env_float("POLL_MIN_SECONDS", 2.0, minimum=0.05)
 POLL_MAX_SECONDS = env_float("POLL_MAX_SECONDS", 15.0, minimum=0.05)
+# One poller task follows jobs for this long, then hands over to a fresh task (the schedule also starts one).
+FOLLOW_MAX_SECONDS = env_float("FOLLOW_MAX_SECONDS", 55.0, minimum=1.0)
 
 # Simulator realism (see README "Simulator").
 SIM_RENDER_SECONDS = env_float("SIM_RENDER_SECONDS", 12.0, minimum=0.0)

@@ -14,3 +14,4 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405  (read once at import: ECO
 SIM_RENDER_SECONDS = 0.0
 POLL_MIN_SECONDS = 0.05
 POLL_MAX_SECONDS = 0.2
+FOLLOW_MAX_SECONDS = 5.0
