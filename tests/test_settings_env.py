@@ -73,3 +73,11 @@ def test_bad_values_fail_at_start_naming_the_variable(tmp_path, env, message):
     run = _settings(tmp_path, **env)
     assert run.returncode != 0
     assert "ImproperlyConfigured" in run.stderr and message in run.stderr, run.stderr[-800:]
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    import re
+
+    read = set(re.findall(r'env_[a-z]+\("([A-Z0-9_]+)"', (ROOT / "config" / "settings.py").read_text()))
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.M))
+    assert read - listed == set()
