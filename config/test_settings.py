@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 
 from config.settings import *  # noqa: F403
@@ -15,3 +16,5 @@ SIM_RENDER_SECONDS = 0.0
 POLL_MIN_SECONDS = 0.05
 POLL_MAX_SECONDS = 0.2
 FOLLOW_MAX_SECONDS = 5.0
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405  a file (cluster workers share it), one per run
+    DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/sora-studio-test-{os.getpid()}.sqlite3"}  # noqa: F405
