@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import Membership, Project, User
+from videos.admin import ProjectQuotaRuleInline, UserQuotaRuleInline
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,6 +17,10 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "is_staff", "is_active", "date_joined", "last_login")
     readonly_fields = ("public_id",)
+    inlines = [UserQuotaRuleInline]
+
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj is not None else []  # quota rules once it exists
 
 
 @admin.register(Project)
@@ -24,7 +29,7 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("is_personal",)
     search_fields = ("name", "public_id", "memberships__user__username")
     readonly_fields = ("public_id", "created_at", "updated_at")
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ProjectQuotaRuleInline]
 
     def get_queryset(self, request):
         from django.db.models import Count

@@ -1,0 +1,444 @@
+"""The operators' console: videos, the model registry, quota rules, grants, usage and the usage report.
+
+Actions call the services (videos/services.py) or enqueue tasks (videos/tasks.py); nothing here writes a video's
+state directly.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from datetime import date, datetime, time, timezone as dt_timezone
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from videos import quotas, services, tasks
+from videos.models import (
+    QUOTA_MAX_SECONDS,
+    QUOTA_MAX_SPEND,
+    QUOTA_MAX_VIDEOS,
+    Lease,
+    QuotaCharge,
+    QuotaGrant,
+    QuotaRule,
+    QuotaUsage,
+    SoraModel,
+    Video,
+    WebhookEvent,
+)
+
+Status = Video.Status
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Quota rules
+# ---------------------------------------------------------------------------------------------------------------
+def _model_choices() -> list[tuple[str, str]]:
+    return [(m.name, m.label or m.name) for m in SoraModel.objects.all()]
+
+
+class QuotaRuleForm(forms.ModelForm):
+    """Models as checkboxes (stored as a list of names; none ticked: every model)."""
+
+    allowed_models = forms.MultipleChoiceField(
+        choices=_model_choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every model.",
+    )  # fmt: skip
+
+    class Meta:
+        model = QuotaRule
+        fields = ["user", "project", "period", "max_videos", "max_seconds", "max_spend", "allowed_models",
+                  "max_in_flight", "note"]  # fmt: skip
+
+    def clean_allowed_models(self) -> list[str]:
+        return list(self.cleaned_data.get("allowed_models") or [])
+
+
+def _rule_usage(rule: QuotaRule) -> str:
+    if rule.user_id is None and rule.project_id is None:
+        return "counted per user"
+    limits = quotas.usage_for(rule, rule.user)
+    return " · ".join(str(lim).split(", until")[0] for lim in limits) or "—"
+
+
+class QuotaRuleInline(admin.TabularInline):
+    model = QuotaRule
+    form = QuotaRuleForm
+    extra = 0
+    fields = ["period", "max_videos", "max_seconds", "max_spend", "allowed_models", "max_in_flight", "note"]
+    verbose_name_plural = "quota rules"
+
+
+class UserQuotaRuleInline(QuotaRuleInline):
+    fk_name = "user"
+
+
+class ProjectQuotaRuleInline(QuotaRuleInline):
+    fk_name = "project"
+
+
+class ScopeFilter(admin.SimpleListFilter):
+    title = "scope"
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("user", "User"), ("project", "Project"), ("site", "Site default")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "user":
+            return queryset.filter(user__isnull=False)
+        if self.value() == "project":
+            return queryset.filter(project__isnull=False)
+        if self.value() == "site":
+            return queryset.filter(user__isnull=True, project__isnull=True)
+        return queryset
+
+
+@admin.register(QuotaRule)
+class QuotaRuleAdmin(admin.ModelAdmin):
+    form = QuotaRuleForm
+    list_display = ("__str__", "period", "max_videos", "max_seconds", "max_spend", "models", "max_in_flight", "usage")
+    list_filter = (ScopeFilter, "period")
+    search_fields = ("user__username", "user__email", "project__name", "note")
+    autocomplete_fields = ("user", "project")
+    list_select_related = ("user", "project")
+    readonly_fields = ("usage", "created_at", "updated_at")
+
+    @admin.display(description="models")
+    def models(self, obj: QuotaRule) -> str:
+        return ", ".join(obj.allowed_models) or "all"
+
+    @admin.display(description="used this period")
+    def usage(self, obj: QuotaRule) -> str:
+        return _rule_usage(obj) if obj.pk else "—"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Grants: one-off extra allowance for the current period
+# ---------------------------------------------------------------------------------------------------------------
+class QuotaGrantForm(forms.ModelForm):
+    class Meta:
+        model = QuotaGrant
+        fields = ["rule", "user", "extra_videos", "extra_seconds", "extra_spend", "note"]
+
+    def clean(self):
+        data = super().clean()
+        rule, user = data.get("rule"), data.get("user")
+        if rule is not None:
+            if rule.user_id is None and rule.project_id is None and user is None:
+                self.add_error("user", "A grant on the site default is for one user: say which.")
+            elif (rule.user_id or rule.project_id) and user is not None and user.id != rule.user_id:
+                self.add_error("user", "Leave this empty: the rule already says whom it is for.")
+        if not (data.get("extra_videos") or data.get("extra_seconds") or data.get("extra_spend")):
+            raise ValidationError("Grant something: extra videos, seconds or spend.")
+        for name, high in (("extra_videos", QUOTA_MAX_VIDEOS), ("extra_seconds", QUOTA_MAX_SECONDS),
+                           ("extra_spend", QUOTA_MAX_SPEND)):  # fmt: skip
+            value = data.get(name)
+            if value is not None and not (0 <= value <= high):
+                self.add_error(name, f"Must be between 0 and {high:,}.")
+        return data
+
+
+@admin.register(QuotaGrant)
+class QuotaGrantAdmin(admin.ModelAdmin):
+    form = QuotaGrantForm
+    list_display = ("rule", "user", "period_start", "extra_videos", "extra_seconds", "extra_spend", "note",
+                    "granted_by", "created_at")  # fmt: skip
+    list_filter = ("rule__period",)
+    search_fields = ("rule__user__username", "rule__project__name", "user__username", "note")
+    autocomplete_fields = ("rule", "user")
+    list_select_related = ("rule__user", "rule__project", "user", "granted_by")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        record = quotas.grant(
+            rule=data["rule"], user=data.get("user"), videos=data.get("extra_videos") or 0,
+            seconds=data.get("extra_seconds") or 0, spend=data.get("extra_spend") or 0, note=data.get("note", ""),
+            by=request.user,
+        )  # fmt: skip
+        for f in record._meta.concrete_fields:  # the admin logs and redirects to the saved record
+            setattr(obj, f.attname, getattr(record, f.attname))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Usage counters and the ledger (read-only: only videos/quotas.py writes them)
+# ---------------------------------------------------------------------------------------------------------------
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuotaUsage)
+class QuotaUsageAdmin(ReadOnlyAdmin):
+    list_display = ("rule", "user", "period_start", "videos", "seconds", "spend_usd", "extras")
+    list_filter = ("rule__period", "period_start")
+    search_fields = ("rule__user__username", "rule__project__name", "user__username")
+    list_select_related = ("rule__user", "rule__project", "user")
+
+    @admin.display(description="spend")
+    def spend_usd(self, obj: QuotaUsage) -> str:
+        return quotas.money(obj.spend)
+
+    @admin.display(description="grants this period")
+    def extras(self, obj: QuotaUsage) -> str:
+        return f"+{obj.extra_videos} videos, +{obj.extra_seconds} s, +{quotas.money(obj.extra_spend)}"
+
+    def get_urls(self):
+        return [
+            path("report/", self.admin_site.admin_view(usage_report), name="videos_usage_report"),
+        ] + super().get_urls()
+
+
+@admin.register(QuotaCharge)
+class QuotaChargeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "project", "model", "seconds", "cost", "state", "video")
+    list_filter = ("state", "model", "created_at")
+    search_fields = ("user__username", "project__name", "video__public_id")
+    list_select_related = ("user", "project", "video")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The usage report: spend, seconds and videos per user, project and model for a period; charts; CSV
+# ---------------------------------------------------------------------------------------------------------------
+class UsageReportForm(forms.Form):
+    period = forms.ChoiceField(choices=QuotaRule.Period.choices, initial=QuotaRule.Period.MONTH)
+    date = forms.DateField(required=False, help_text="Any day in the period; empty: today.")
+
+    def clean_date(self):
+        value = self.cleaned_data.get("date")
+        if value is not None and not (date(2000, 1, 1) <= value <= date(2100, 1, 1)):
+            raise ValidationError("Pick a date between 2000 and 2100.")
+        return value
+
+
+DIMENSIONS = (("user", "user__username", "User"), ("project", "project__name", "Project"), ("model", "model", "Model"))
+
+
+def usage_rows(start: datetime, end: datetime) -> dict[str, list[dict]]:
+    """Per dimension: [{name, videos, seconds, spend, settled, reserved}], biggest spend first. Refunded charges
+    don't count; deleted videos still do (the ledger keeps them)."""
+    charges = QuotaCharge.objects.filter(created_at__gte=start, created_at__lt=end).exclude(
+        state=QuotaCharge.State.REFUNDED
+    )
+    result: dict[str, list[dict]] = {}
+    for key, field, _ in DIMENSIONS:
+        rows = (
+            charges.values(field)
+            .annotate(
+                videos=Count("id"),
+                seconds=Sum("seconds"),
+                spend=Sum("cost_micros"),
+                settled=Sum("cost_micros", filter=Q(state=QuotaCharge.State.SETTLED)),
+            )
+            .order_by("-spend", field)
+        )
+        result[key] = [
+            {
+                "name": row[field] or "(deleted)",
+                "videos": row["videos"],
+                "seconds": row["seconds"] or 0,
+                "spend": quotas.from_micros(row["spend"] or 0),
+                "settled": quotas.from_micros(row["settled"] or 0),
+                "reserved": quotas.from_micros((row["spend"] or 0) - (row["settled"] or 0)),
+            }
+            for row in rows
+        ]
+    return result
+
+
+def bar_chart(rows: list[dict], value: str, fmt=str, width: int = 560, bar: int = 22) -> dict:
+    """Geometry for a horizontal SVG bar chart, drawn by the template (no JavaScript)."""
+    top = max((row[value] for row in rows), default=0) or 1
+    label_w, gap = 140, 6
+    bars = []
+    for i, row in enumerate(rows[:15]):
+        length = int((width - label_w - 90) * (Decimal(row[value]) / Decimal(top)))
+        bars.append({
+            "y": i * (bar + gap), "text_y": i * (bar + gap) + int(bar * 0.7), "w": max(length, 1),
+            "label": str(row["name"])[:22], "value": fmt(row[value]), "value_x": label_w + max(length, 1) + 6,
+        })  # fmt: skip
+    return {"bars": bars, "height": max(len(bars) * (bar + gap), bar), "width": width, "label_w": label_w, "bar": bar}
+
+
+def usage_report(request):
+    if not (request.user.has_perm("videos.view_quotacharge") or request.user.has_perm("videos.view_quotausage")):
+        raise PermissionDenied
+    form = UsageReportForm(request.GET or None)
+    period, day, status = QuotaRule.Period.MONTH, timezone.now().date(), 200
+    if form.is_bound:
+        if form.is_valid():
+            period = form.cleaned_data["period"]
+            day = form.cleaned_data["date"] or day
+        else:
+            status = 400
+    start, end = quotas.period_bounds(period, datetime.combine(day, time(12), tzinfo=dt_timezone.utc))
+    data = usage_rows(start, end)
+    if request.GET.get("format") == "csv" and status == 200:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="usage-{period}-{start:%Y-%m-%d}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["period_start", "period_end", "by", "name", "videos", "seconds", "spend_usd",
+                         "settled_usd", "reserved_usd"])  # fmt: skip
+        for key, _, _ in DIMENSIONS:
+            for row in data[key]:
+                writer.writerow([f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", key, row["name"], row["videos"],
+                                 row["seconds"], f"{row['spend']:.2f}", f"{row['settled']:.2f}",
+                                 f"{row['reserved']:.2f}"])  # fmt: skip
+        return response
+    totals = defaultdict(Decimal)
+    for row in data["model"]:
+        for k in ("videos", "seconds", "spend"):
+            totals[k] += row[k]
+    sections = [
+        {
+            "key": key, "title": title, "rows": data[key],
+            "spend_chart": bar_chart(data[key], "spend", quotas.money),
+            "seconds_chart": bar_chart(data[key], "seconds", lambda v: f"{v:,} s"),
+        }
+        for key, _, title in DIMENSIONS
+    ]  # fmt: skip
+    query = f"period={period}&date={day:%Y-%m-%d}"
+    ctx = {
+        **admin.site.each_context(request),
+        "title": "Usage",
+        "page": "usage",
+        "form": form if form.is_bound else UsageReportForm(initial={"period": period, "date": day}),
+        "start": start,
+        "end": end,
+        "period": period,
+        "sections": sections,
+        "totals": {"videos": int(totals["videos"]), "seconds": int(totals["seconds"]), "spend": totals["spend"]},
+        "date_value": request.GET.get("date", "") if form.is_bound else f"{day:%Y-%m-%d}",
+        "csv_url": f"{reverse('admin:videos_usage_report')}?{query}&format=csv",
+    }
+    return TemplateResponse(request, "admin/videos/usage.html", ctx, status=status)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Videos
+# ---------------------------------------------------------------------------------------------------------------
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = ("thumb", "short_prompt", "status_badge", "owner", "project", "model", "size", "seconds",
+                    "estimated_cost", "created_at")  # fmt: skip
+    list_display_links = ("thumb", "short_prompt")
+    list_filter = ("status", "model", "size", "created_at")
+    search_fields = ("prompt", "public_id", "upstream_id", "owner__username", "project__name")
+    list_select_related = ("owner", "project")
+    date_hierarchy = "created_at"
+    actions = ["retry", "refresh_from_upstream", "delete_upstream", "archive_now"]
+    readonly_fields = [f.name for f in Video._meta.fields] + ["thumb"]
+    fields = ("thumb", "public_id", "prompt", "project", "owner", "model", "size", "seconds", "status", "progress",
+              "error_code", "error_message", "estimated_cost", "upstream_id", "attempts", "remixed_from",
+              "created_at", "submitted_at", "completed_at", "archived_at", "upstream_expires_at", "lease_until",
+              "next_poll_at", "poll_count", "video_file", "thumbnail_file", "spritesheet_file")  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False  # videos are made through the studio (quotas, upstream), not typed in here
+
+    @admin.display(description="")
+    def thumb(self, obj: Video) -> str:
+        if obj.thumbnail_file:
+            return format_html('<img src="{}" alt="" style="height:40px;border-radius:3px">', obj.thumbnail_file.url)
+        return "—"
+
+    @admin.display(description="prompt", ordering="prompt")
+    def short_prompt(self, obj: Video) -> str:
+        return obj.prompt[:60] + ("…" if len(obj.prompt) > 60 else "")
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Video) -> str:
+        colours = {Status.COMPLETED: "#1a7f37", Status.FAILED: "#cf222e", Status.PENDING: "#8250df"}
+        return format_html(
+            '<span style="color:{};font-weight:600">{}</span>{}',
+            colours.get(obj.status, "#9a6700"),
+            obj.get_status_display(),
+            f" {obj.progress}%" if obj.status in Video.IN_FLIGHT else "",
+        )
+
+    def _each(self, request, queryset, action, done: str) -> None:
+        ok, refused = 0, []
+        for video in queryset:
+            try:
+                if action(video) is not False:
+                    ok += 1
+            except ValidationError as exc:
+                refused.append(f"“{video.prompt[:30]}”: {' '.join(exc.messages)}")
+        if ok:
+            self.message_user(request, f"{done}: {ok} video{'s' if ok != 1 else ''}.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description="Retry (a new video with the same settings, on the owner's quota)")
+    def retry(self, request, queryset):
+        def one(video):
+            with transaction.atomic():
+                return services.video_retry(video=video, user=video.owner)
+
+        self._each(request, queryset.select_related("owner", "project", "remixed_from"), one, "Retried")
+
+    @admin.action(description="Refresh from upstream")
+    def refresh_from_upstream(self, request, queryset):
+        def one(video):
+            if not video.upstream_id:
+                raise ValidationError("Not created upstream yet.")
+            tasks.enqueue_refresh(video.id)
+
+        self._each(request, queryset, one, "Refresh queued")
+
+    @admin.action(description="Delete here and upstream")
+    def delete_upstream(self, request, queryset):
+        self._each(request, queryset, lambda video: services.video_delete(video=video), "Deleted")
+
+    @admin.action(description="Archive now (save the files)")
+    def archive_now(self, request, queryset):
+        def one(video):
+            if video.status != Status.ARCHIVING:
+                raise ValidationError(f"Only a video being saved can be archived (this one is {video.get_status_display().lower()}).")
+            tasks.enqueue_archive(video.id)
+
+        self._each(request, queryset, one, "Archiving queued")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The model registry and the plumbing
+# ---------------------------------------------------------------------------------------------------------------
+@admin.register(SoraModel)
+class SoraModelAdmin(admin.ModelAdmin):
+    list_display = ("name", "label", "price_list", "is_active", "base_url", "sort_order")
+    list_filter = ("is_active",)
+    search_fields = ("name", "label")
+    list_editable = ("is_active", "sort_order")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="USD per second")
+    def price_list(self, obj: SoraModel) -> str:
+        return ", ".join(f"{size}: ${price}" for size, price in (obj.prices or {}).items())
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "event_type", "upstream_id", "webhook_id")
+    list_filter = ("event_type",)
+    search_fields = ("webhook_id", "upstream_id")
+
+
+@admin.register(Lease)
+class LeaseAdmin(ReadOnlyAdmin):
+    list_display = ("name", "holder", "until")
