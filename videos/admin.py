@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from datetime import date, datetime, time, timezone as dt_timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from django import forms
@@ -287,7 +287,7 @@ def usage_report(request):
             day = form.cleaned_data["date"] or day
         else:
             status = 400
-    start, end = quotas.period_bounds(period, datetime.combine(day, time(12), tzinfo=dt_timezone.utc))
+    start, end = quotas.period_bounds(period, datetime.combine(day, time(12), tzinfo=UTC))
     data = usage_rows(start, end)
     if request.GET.get("format") == "csv" and status == 200:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -410,7 +410,9 @@ class VideoAdmin(admin.ModelAdmin):
     def archive_now(self, request, queryset):
         def one(video):
             if video.status != Status.ARCHIVING:
-                raise ValidationError(f"Only a video being saved can be archived (this one is {video.get_status_display().lower()}).")
+                raise ValidationError(
+                    f"Only a video being saved can be archived (this one is {video.get_status_display().lower()})."
+                )
             tasks.enqueue_archive(video.id)
 
         self._each(request, queryset, one, "Archiving queued")

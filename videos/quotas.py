@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -38,7 +38,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from videos.models import MICROS, QuotaCharge, QuotaGrant, QuotaRule, QuotaUsage, SoraModel, Video
+from videos.models import (
+    MICROS,
+    QuotaCharge,
+    QuotaGrant,
+    QuotaRule,
+    QuotaUsage,
+    SoraModel,
+    Video,
+)
 
 Period = QuotaRule.Period
 PERIOD_WORD = {Period.DAY: "daily", Period.WEEK: "weekly", Period.MONTH: "monthly"}
@@ -61,14 +69,14 @@ def money(amount: Decimal | int) -> str:
 
 
 def when(moment: datetime) -> str:
-    moment = moment.astimezone(dt_timezone.utc)
+    moment = moment.astimezone(UTC)
     return f"{moment.day} {moment:%b %Y %H:%M} UTC"
 
 
 def period_bounds(period: str, now: datetime | None = None) -> tuple[datetime, datetime]:
     """[start, end) of the period containing `now`, in UTC: days from midnight, weeks from Monday, months from the
     1st."""
-    now = (now or timezone.now()).astimezone(dt_timezone.utc)
+    now = (now or timezone.now()).astimezone(UTC)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == Period.DAY:
         return day, day + timedelta(days=1)
@@ -137,7 +145,12 @@ def _refusal(rule: QuotaRule, user, usage: QuotaUsage, n: int, seconds: int, cos
     _, end = period_bounds(rule.period, usage.period_start)
     these = "this video" if n == 1 else f"these {n} videos"
     if rule.max_spend is not None:
-        left = to_micros(rule.max_spend) + usage.extra_spend_micros - usage.spend_reserved_micros - usage.spend_settled_micros
+        left = (
+            to_micros(rule.max_spend)
+            + usage.extra_spend_micros
+            - usage.spend_reserved_micros
+            - usage.spend_settled_micros
+        )
         if cost_micros > left:
             left = max(0, left)
             return QuotaExceeded(

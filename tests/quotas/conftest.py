@@ -17,7 +17,9 @@ def no_upstream(monkeypatch):
     return calls
 
 
-def submit(user, project, *, model: str = "sora-2", size: str = "720x1280", seconds: int = 8, prompt: str = "A red fox"):
+def submit(
+    user, project, *, model: str = "sora-2", size: str = "720x1280", seconds: int = 8, prompt: str = "A red fox"
+):
     from videos import services
 
     return services.video_submit(project=project, user=user, prompt=prompt, model=model, size=size, seconds=seconds)

@@ -92,7 +92,9 @@ def test_bad_rule_input_is_refused(client, staff, alice, overrides, field):
 
 @pytest.mark.django_db
 def test_a_rule_for_a_user_and_a_project_at_once_is_refused(client, staff, alice, project):
-    response = client.post(reverse("admin:videos_quotarule_add"), _rule_post(user=alice.pk, project=project.pk, max_videos="1"))
+    response = client.post(
+        reverse("admin:videos_quotarule_add"), _rule_post(user=alice.pk, project=project.pk, max_videos="1")
+    )
     assert response.status_code == 200
     assert "not both" in response.content.decode()
     assert not QuotaRule.objects.exists()
@@ -122,7 +124,9 @@ def test_inline_rule_on_the_user_page(client, staff, alice):
     data.pop("password", None)
     data.pop("last_login", None)
     response = client.post(url, data)
-    assert response.status_code == 302, [f.errors for f in response.context["inline_admin_formsets"][0].formset.forms] if response.context else response
+    assert response.status_code == 302, (
+        [f.errors for f in response.context["inline_admin_formsets"][0].formset.forms] if response.context else response
+    )
     assert QuotaRule.objects.get(user=alice).max_videos == 4
     bad = {**data, "quota_rules-0-max_videos": "-4"}
     QuotaRule.objects.all().delete()

@@ -21,14 +21,16 @@ def run(*args) -> str:
 
 @pytest.mark.django_db
 def test_set_creates_then_updates_a_users_rule(alice):
-    out = run("set", "--user", "alice", "--period", "month", "--max-spend", "5", "--max-videos", "10", "--models", "sora-2")
+    out = run(
+        "set", "--user", "alice", "--period", "month", "--max-spend", "5", "--max-videos", "10", "--models", "sora-2"
+    )
     assert "Created user alice, per month: 10 videos; $5.00; models: sora-2" in out
     rule_ = QuotaRule.objects.get(user=alice)
-    assert (rule_.max_spend, rule_.max_videos, rule_.allowed_models) == (Decimal("5"), 10, ["sora-2"])
+    assert (rule_.max_spend, rule_.max_videos, rule_.allowed_models) == (Decimal(5), 10, ["sora-2"])
     out = run("set", "--user", "alice", "--max-videos", "none", "--models", "sora-2,sora-2-pro")
     rule_.refresh_from_db()
     assert "Updated" in out
-    assert (rule_.max_spend, rule_.max_videos, rule_.allowed_models) == (Decimal("5"), None, ["sora-2", "sora-2-pro"])
+    assert (rule_.max_spend, rule_.max_videos, rule_.allowed_models) == (Decimal(5), None, ["sora-2", "sora-2-pro"])
     assert QuotaRule.objects.count() == 1
 
 

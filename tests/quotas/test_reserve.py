@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -43,17 +43,17 @@ def test_the_seventh_80_cent_video_is_refused_under_a_5_dollar_month(alice, proj
 
 @pytest.mark.django_db
 def test_refusal_says_when_the_month_resets():
-    start, end = quotas.period_bounds("month", datetime(2026, 11, 26, 13, 5, tzinfo=dt_timezone.utc))
-    assert start == datetime(2026, 11, 1, tzinfo=dt_timezone.utc)
-    assert end == datetime(2026, 12, 1, tzinfo=dt_timezone.utc)
+    start, end = quotas.period_bounds("month", datetime(2026, 11, 26, 13, 5, tzinfo=UTC))
+    assert start == datetime(2026, 11, 1, tzinfo=UTC)
+    assert end == datetime(2026, 12, 1, tzinfo=UTC)
     assert quotas.when(end) == "1 Dec 2026 00:00 UTC"
-    assert quotas.period_bounds("month", datetime(2026, 12, 31, 23, 59, tzinfo=dt_timezone.utc))[1] == datetime(
-        2027, 1, 1, tzinfo=dt_timezone.utc
+    assert quotas.period_bounds("month", datetime(2026, 12, 31, 23, 59, tzinfo=UTC))[1] == datetime(
+        2027, 1, 1, tzinfo=UTC
     )
-    week = quotas.period_bounds("week", datetime(2026, 11, 26, 13, 5, tzinfo=dt_timezone.utc))  # a Thursday
-    assert week == (datetime(2026, 11, 23, tzinfo=dt_timezone.utc), datetime(2026, 11, 30, tzinfo=dt_timezone.utc))
-    day = quotas.period_bounds("day", datetime(2026, 11, 26, 13, 5, tzinfo=dt_timezone.utc))
-    assert day == (datetime(2026, 11, 26, tzinfo=dt_timezone.utc), datetime(2026, 11, 27, tzinfo=dt_timezone.utc))
+    week = quotas.period_bounds("week", datetime(2026, 11, 26, 13, 5, tzinfo=UTC))  # a Thursday
+    assert week == (datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
+    day = quotas.period_bounds("day", datetime(2026, 11, 26, 13, 5, tzinfo=UTC))
+    assert day == (datetime(2026, 11, 26, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC))
 
 
 @pytest.mark.django_db
@@ -90,7 +90,9 @@ def test_project_limit_counts_every_member(alice, bob, project):
     submit(alice, project)
     submit(bob, project)
     submit(alice, project)
-    with pytest.raises(quotas.QuotaExceeded, match="The monthly limit of project “Launch film” is 3 videos; 0 are left"):
+    with pytest.raises(
+        quotas.QuotaExceeded, match="The monthly limit of project “Launch film” is 3 videos; 0 are left"
+    ):
         submit(bob, project)
 
 
@@ -107,7 +109,7 @@ def test_tightest_rule_wins(alice, project):
     rule(project=project, period="day", max_videos=1)
     from videos.models import QuotaRule
 
-    QuotaRule.objects.filter(user=alice, period="month").update(max_spend=Decimal("50"))
+    QuotaRule.objects.filter(user=alice, period="month").update(max_spend=Decimal(50))
     submit(alice, project, seconds=4)
     with pytest.raises(quotas.QuotaExceeded) as caught:
         submit(alice, project, seconds=4)
@@ -142,7 +144,7 @@ def test_period_reset(alice, project):
     with pytest.raises(quotas.QuotaExceeded):
         submit(alice, project)
     # yesterday's counter stays; today starts from zero
-    QuotaUsage.objects.filter(rule=r).update(period_start=datetime(2020, 1, 1, tzinfo=dt_timezone.utc))
+    QuotaUsage.objects.filter(rule=r).update(period_start=datetime(2020, 1, 1, tzinfo=UTC))
     submit(alice, project)
     assert QuotaUsage.objects.filter(rule=r).count() == 2
 
@@ -186,7 +188,7 @@ def test_allowance_summary(alice, project):
     assert allowance.max_in_flight == 2
     assert allowance.allows(cost=Decimal("4.20"), seconds=12)
     assert not allowance.allows(cost=Decimal("4.21"), seconds=12)
-    assert not allowance.allows(cost=Decimal("1"), seconds=4, model="sora-2-pro")
+    assert not allowance.allows(cost=Decimal(1), seconds=4, model="sora-2-pro")
     text = str(allowance)
     assert text.startswith("$4.20 of $5.00 left this month (you), until 1 ")
     assert "9 of 10 videos left" in text and "models: sora-2" in text

@@ -1,10 +1,10 @@
 """Show and set quota rules, and grant one-off extras, from the command line.
 
-    manage.py quota show [--user alice | --project UUID | --site]
-    manage.py quota set --user alice --period month --max-spend 5 --max-videos 10 --models sora-2 [--max-in-flight 2]
-    manage.py quota set --site --period day --max-videos none        (none: remove that limit)
-    manage.py quota grant --user alice --spend 2 [--videos 3] [--seconds 60] [--period month] [--note "launch"]
-    manage.py quota delete --project UUID --period week
+manage.py quota show [--user alice | --project UUID | --site]
+manage.py quota set --user alice --period month --max-spend 5 --max-videos 10 --models sora-2 [--max-in-flight 2]
+manage.py quota set --site --period day --max-videos none        (none: remove that limit)
+manage.py quota grant --user alice --spend 2 [--videos 3] [--seconds 60] [--period month] [--note "launch"]
+manage.py quota delete --project UUID --period week
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         give.add_argument("--period", choices=PERIODS, help="only the rule for this period")
         give.add_argument("--videos", type=int, default=0)
         give.add_argument("--seconds", type=int, default=0)
-        give.add_argument("--spend", type=_limit(Decimal), default=Decimal("0"), help="USD")
+        give.add_argument("--spend", type=_limit(Decimal), default=Decimal(0), help="USD")
         give.add_argument("--note", default="")
         delete = sub.add_parser("delete", help="remove the rule for one target and period")
         _target(delete)
@@ -185,7 +185,7 @@ class Command(BaseCommand):
         rules = list(rules)
         if not rules:
             raise CommandError("No rule applies there, so there is nothing to add to: set a rule first.")
-        spend = options["spend"] or Decimal("0")
+        spend = options["spend"] or Decimal(0)
         if options["videos"] < 0 or options["seconds"] < 0 or spend < 0:
             raise CommandError("Nothing saved. A grant adds allowance: use numbers of 0 or more.")
         with transaction.atomic():
