@@ -15,6 +15,7 @@ import hmac
 import io
 import json
 import secrets
+import socket
 import time
 from pathlib import Path
 
@@ -124,7 +125,23 @@ def _fault_response(fault: faults.Fault) -> HttpResponse:
     return error.response()
 
 
-def _cut_off(response: HttpResponse) -> HttpResponse:
+def _socket_of(environ: dict) -> socket.socket | None:
+    """The client connection under the WSGI input stream (Django's runserver/live_server and gunicorn), if found."""
+    pending = [(environ.get("wsgi.input"), 0)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, socket.socket):
+            return current
+        if current is None or depth > 6:
+            continue
+        for name in ("_read", "__self__", "stream", "raw", "_sock", "sock", "reader", "unreader", "rfile", "_stream"):
+            child = getattr(current, name, None)
+            if child is not None and child is not current:
+                pending.append((child, depth + 1))
+    return None
+
+
+def _cut_off(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """The same headers and Content-Length, but only half the body, then the connection breaks."""
     if isinstance(response, FileResponse | StreamingHttpResponse):
         content = b"".join(response.streaming_content)
@@ -135,6 +152,12 @@ def _cut_off(response: HttpResponse) -> HttpResponse:
 
     def stream():
         yield content[: length // 2]
+        connection = _socket_of(request.META)
+        if connection is not None:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         raise ConnectionAbortedError("simulated cut-off download")
 
     cut = StreamingHttpResponse(stream(), status=response.status_code, content_type=response["Content-Type"])
@@ -163,7 +186,7 @@ def api(*methods: str, content: bool = False):
                 else:
                     response = view(request, key_hash=key_hash, **kwargs)
                     if fault is not None and fault.kind == SimFault.Kind.CUTOFF:
-                        response = _cut_off(response)
+                        response = _cut_off(request, response)
             except ApiError as error:
                 response = error.response()
             webhooks.resume_due()
