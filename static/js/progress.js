@@ -33,9 +33,16 @@
     if (card && (v.finished || card.className.indexOf("status-" + v.status) === -1)) swap(card, v.card);
     var media = document.querySelector('[data-media-for="' + id + '"]');
     if (media && v.media && (v.finished || media.getAttribute("data-status") !== v.status)) {
-      swap(media, v.media);
-      var fresh = document.querySelector('[data-media-for="' + id + '"]');
-      if (fresh) fresh.setAttribute("data-status", v.status);
+      var replace = function () {
+        var current = document.querySelector('[data-media-for="' + id + '"]');
+        if (!current) return;
+        swap(current, v.media);
+        var fresh = document.querySelector('[data-media-for="' + id + '"]');
+        if (fresh) fresh.setAttribute("data-status", v.status);
+        if (v.finished) document.dispatchEvent(new CustomEvent("video:page-finished", { detail: { id: id, status: v.status } }));
+      };
+      // Let the bar be seen full before the player takes its place.
+      if (v.finished && media.querySelector("[data-progress-for]")) setTimeout(replace, 900); else replace();
     }
     if (v.finished) document.dispatchEvent(new CustomEvent("video:finished", { detail: { id: id, status: v.status } }));
   }

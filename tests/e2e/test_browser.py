@@ -1,0 +1,98 @@
+"""A new user in a real browser: log in, create a video, watch the progress bar fill without reloading, play it,
+remix it twice, and see the three-generation lineage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "test-results"))
+
+# Records every value the page's progress bars show, so a test can tell the bar filled live.
+RECORD_PROGRESS = """
+() => {
+  window.__progress = [];
+  window.__loads = (window.__loads || 0) + 1;
+  const seen = () => document.querySelectorAll('[role=progressbar]').forEach(
+    (bar) => window.__progress.push(parseInt(bar.getAttribute('aria-valuenow'), 10)));
+  seen();
+  new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, attributes: true});
+}
+"""
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _wait_until_playable(page, timeout=90_000):
+    """Wait, without reloading, until the player appears; return what the progress bar showed on the way."""
+    page.wait_for_selector("video[data-player]", timeout=timeout)
+    return page.evaluate("window.__progress")
+
+
+def _play(page):
+    page.wait_for_function("document.querySelector('video[data-player]').readyState >= 1", timeout=30_000)
+    page.evaluate("document.querySelector('video[data-player]').muted = true")
+    page.evaluate("document.querySelector('video[data-player]').play()")
+    page.wait_for_function("document.querySelector('video[data-player]').currentTime > 0.3", timeout=30_000)
+    return page.evaluate(
+        "(() => { const v = document.querySelector('video[data-player]');"
+        " return {w: v.videoWidth, h: v.videoHeight, d: v.duration}; })()"
+    )
+
+
+def _remix(page, prompt):
+    page.fill(".remix-form textarea[name=prompt]", prompt)
+    page.click(".remix-form button[type=submit]")
+    page.wait_for_selector("[data-media-for]")
+    page.evaluate(RECORD_PROGRESS)
+
+
+def test_new_user_creates_watches_plays_and_remixes_twice(q_cluster, studio, settings, page, alice, project):
+    settings.SIM_RENDER_SECONDS = 3.0  # slow enough to watch the bar move
+    page.set_default_timeout(30_000)
+
+    page.goto(f"{studio.url}/accounts/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{studio.url}/")
+    page.goto(f"{studio.url}/projects/{project.public_id}/videos/new/")
+    page.fill("textarea[name=prompt]", "Wide shot of a red kite over a grassy park at golden hour")
+    page.select_option("select[name=size]", "1280x720")
+    assert page.inner_text("[data-estimate]").startswith("$0.40")
+    _shot(page, "1-create")
+    page.click(".create-form button[type=submit]")
+    page.wait_for_selector("[data-media-for]")
+    page.evaluate(RECORD_PROGRESS)
+    _shot(page, "2-rendering")
+
+    seen = _wait_until_playable(page)
+    assert page.evaluate("window.__loads") == 1, "the page reloaded"
+    assert 100 in seen and seen != [100], f"the bar did not fill live: {seen}"
+    assert seen == sorted(seen), f"progress went backwards: {seen}"
+    played = _play(page)
+    assert (played["w"], played["h"]) == (1280, 720)
+    assert 3.5 <= played["d"] <= 4.5
+    _shot(page, "3-playing")
+
+    _remix(page, "Same shot, now at dusk")
+    _wait_until_playable(page)
+    _remix(page, "Same shot, add drifting fog")
+    _wait_until_playable(page)
+    _play(page)
+
+    tree = page.locator(".lineage .tree")
+    assert tree.locator(".node").count() == 3
+    assert tree.locator(".node-current .node-gen").first.inner_text().lower().startswith("v3")
+    assert "add drifting fog" in tree.inner_text() and "now at dusk" in tree.inner_text()
+    assert page.locator(".compare video").count() == 2
+    _shot(page, "4-lineage")
