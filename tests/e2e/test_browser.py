@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "test-results"))
+SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "screenshots"))
 
 # Records every value the page's progress bars show, so a test can tell the bar filled live.
 RECORD_PROGRESS = """
