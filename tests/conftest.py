@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -65,3 +66,37 @@ def sim_base_url(live_server, settings):
     settings.OPENAI_BASE_URL = f"{live_server.url}/sim/v1"
     settings.OPENAI_API_KEY = ""
     return settings.OPENAI_BASE_URL
+
+
+@pytest.fixture
+def seeded_models(db):
+    """The model registry as migration 0002 seeds it (a transactional test's flush empties it)."""
+    from django.apps import apps as django_apps
+
+    from videos.models import SoraModel
+
+    if not SoraModel.objects.exists():
+        seed = __import__("videos.migrations.0002_seed_models", fromlist=["seed"]).seed
+        seed(django_apps, None)
+
+
+@pytest.fixture
+def studio(live_server, settings, transactional_db, seeded_models):
+    """The studio at live_server.url, its client pointed at its own simulator."""
+    settings.SITE_URL = live_server.url
+    settings.OPENAI_API_KEY = ""
+    settings.OPENAI_BASE_URL = f"{live_server.url}/sim/v1"
+    settings.SORA_SIMULATOR = True
+    return live_server
+
+
+def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)

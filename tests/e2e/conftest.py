@@ -8,20 +8,9 @@ set). Each test gets its own queue name, so parallel test workers never take eac
 from __future__ import annotations
 
 import signal
-import time
 import uuid
 
 import pytest
-
-
-@pytest.fixture
-def studio(live_server, settings, transactional_db):
-    """The studio at live_server.url, its client pointed at its own simulator."""
-    settings.SITE_URL = live_server.url
-    settings.OPENAI_API_KEY = ""
-    settings.OPENAI_BASE_URL = f"{live_server.url}/sim/v1"
-    settings.SORA_SIMULATOR = True
-    return live_server
 
 
 @pytest.fixture
@@ -44,18 +33,6 @@ def q_cluster(studio, monkeypatch):
         cluster.stop()
         signal.signal(signal.SIGTERM, handlers[0])
         signal.signal(signal.SIGINT, handlers[1])
-
-
-def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
-    """Poll `predicate` until it returns something truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import wait_for
+from tests.conftest import wait_for
 from videos import selectors
 from videos.models import Video
 from videos.sora.client import get_client

@@ -1,0 +1,198 @@
+"""Faults lose no data and no job: the pipeline's services against the simulator over real HTTP, with the
+simulator's deterministic fault queue (429, 500, slow answers, cut-off downloads, failed jobs, a worker that died
+between creating a job and recording it). Every task is safe to run twice; a submit never makes two upstream jobs."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import wait_for
+from videos import services, tasks
+from videos.models import Video
+from videos.sora.client import get_client
+from videos.sora.simulator import faults
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Status = Video.Status
+
+
+@pytest.fixture
+def queue(studio, monkeypatch):
+    """The queue, recorded instead of run: each test drives the services itself, step by step."""
+    calls = []
+    monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: calls.append("dispatch"))
+    monkeypatch.setattr(tasks, "enqueue_archive", lambda video_id: calls.append(("archive", video_id)))
+    monkeypatch.setattr(tasks, "enqueue_follow", lambda: calls.append("follow"))
+    yield calls
+    faults.clear()
+
+
+def _submit(alice, project, prompt="A lighthouse in a storm, wide shot") -> Video:
+    return services.video_submit(project=project, user=alice, prompt=prompt, model="sora-2", size="720x1280", seconds=4)
+
+
+def _upstream_jobs() -> list:
+    return list(get_client().list(limit=100))
+
+
+def _follow_to_the_end(video: Video) -> Video:
+    def done():
+        services.video_poll(video_id=video.id)
+        v = Video.objects.get(id=video.id)
+        return v if v.status not in (Status.QUEUED, Status.IN_PROGRESS) else None
+
+    video = wait_for(done, timeout=60, interval=0.1, what="the upstream job to finish")
+    if video.status == Status.ARCHIVING:
+        services.video_archive(video_id=video.id)
+        video.refresh_from_db()
+    return video
+
+
+def test_a_clean_run_archives_and_running_each_step_twice_changes_nothing(queue, alice, project):
+    video = _submit(alice, project)
+
+    services.video_start(video_id=video.id)
+    assert services.video_start(video_id=video.id).upstream_id == Video.objects.get(id=video.id).upstream_id
+    video = _follow_to_the_end(video)
+    checksum = video.video_sha256
+    assert services.video_archive(video_id=video.id) is None  # nothing left to do
+
+    video.refresh_from_db()
+    assert video.status == Status.COMPLETED and video.video_sha256 == checksum
+    assert len(_upstream_jobs()) == 1
+
+
+def test_a_create_answered_500_is_not_re_posted_blindly_and_is_retried_after_a_pause(queue, alice, project):
+    video = _submit(alice, project)
+    faults.inject("status", status=500, method="POST", path=r"^videos$")
+
+    services.video_start(video_id=video.id)
+
+    video.refresh_from_db()
+    assert video.status == Status.PENDING and video.upstream_id is None
+    assert video.lease_until > timezone.now()  # a pause before the next try
+    assert _upstream_jobs() == []
+    Video.objects.filter(id=video.id).update(lease_until=timezone.now() - timedelta(seconds=1))
+    services.video_start(video_id=video.id)
+    assert _follow_to_the_end(video).status == Status.COMPLETED
+    assert len(_upstream_jobs()) == 1
+
+
+def test_a_create_that_timed_out_is_adopted_not_created_again(queue, alice, project, settings):
+    settings.SORA_TIMEOUT_READ = 0.5
+    video = _submit(alice, project)
+    faults.inject("delay", delay_seconds=1.5, method="POST", path=r"^videos$")
+
+    services.video_start(video_id=video.id)
+
+    video.refresh_from_db()
+    assert video.status == Status.SUBMITTING and video.upstream_id is None  # unknown: wait, then look
+    wait_for(lambda: len(_upstream_jobs()) == 1, timeout=10, what="the slow create to land upstream")
+    Video.objects.filter(id=video.id).update(lease_until=timezone.now() - timedelta(seconds=1))  # lease ran out
+    tasks.reconcile()
+
+    video.refresh_from_db()
+    assert video.upstream_id == _upstream_jobs()[0].id
+    assert _follow_to_the_end(video).status == Status.COMPLETED
+    assert len(_upstream_jobs()) == 1
+
+
+def test_a_worker_that_died_after_creating_upstream_leaves_no_duplicate(queue, alice, project):
+    video = _submit(alice, project)
+    remote = get_client().create(prompt=video.prompt, model=video.model, size=video.size, seconds="4")
+    # The worker made the job, then died before recording its id: the row is left mid-start with a stale lease.
+    Video.objects.filter(id=video.id).update(
+        status=Status.SUBMITTING, attempts=1, lease_until=timezone.now() - timedelta(seconds=1)
+    )
+
+    tasks.reconcile()
+
+    video.refresh_from_db()
+    assert video.upstream_id == remote.id
+    assert [job.id for job in _upstream_jobs()] == [remote.id]
+
+
+def test_429_on_create_is_waited_out(queue, alice, project):
+    video = _submit(alice, project)
+    faults.inject("status", status=429, retry_after_ms=50, method="POST", path=r"^videos$", times=2)
+
+    services.video_start(video_id=video.id)
+
+    video.refresh_from_db()
+    assert video.upstream_id and video.status in (Status.QUEUED, Status.IN_PROGRESS)
+    assert len(_upstream_jobs()) == 1
+
+
+def test_a_failing_poll_keeps_the_job_and_tries_again_later(queue, alice, project, settings):
+    settings.SORA_MAX_RETRIES = 0
+    video = _submit(alice, project)
+    services.video_start(video_id=video.id)
+    faults.inject("status", status=500, method="GET", path=r"^videos/video_[0-9a-f]+$")
+
+    services.video_poll(video_id=video.id)
+
+    video.refresh_from_db()
+    assert video.status in (Status.QUEUED, Status.IN_PROGRESS) and video.next_poll_at > timezone.now()
+    assert _follow_to_the_end(video).status == Status.COMPLETED
+
+
+def test_a_cut_off_download_is_retried_and_the_archive_is_whole(queue, alice, project, settings):
+    settings.SORA_MAX_RETRIES = 0
+    video = _submit(alice, project)
+    services.video_start(video_id=video.id)
+    faults.inject("cutoff", path=r"/content$")
+
+    def archiving():
+        services.video_poll(video_id=video.id)
+        return Video.objects.filter(id=video.id, status=Status.ARCHIVING).exists()
+
+    wait_for(archiving, timeout=60, interval=0.1, what="completion upstream")
+    services.video_archive(video_id=video.id)
+    video.refresh_from_db()
+    assert video.status == Status.ARCHIVING and not video.video_file  # the cut-off copy was not kept
+
+    Video.objects.filter(id=video.id).update(lease_until=timezone.now() - timedelta(seconds=1))
+    services.video_archive(video_id=video.id)
+
+    video.refresh_from_db()
+    assert video.status == Status.COMPLETED
+    assert get_client().download(video.upstream_id, io.BytesIO()).sha256 == video.video_sha256
+
+
+def test_an_upstream_failure_is_kept_and_shown(queue, alice, project):
+    video = _submit(alice, project)
+    faults.inject("fail_job", code="internal_error")
+    services.video_start(video_id=video.id)
+
+    video = _follow_to_the_end(video)
+
+    assert video.status == Status.FAILED
+    assert video.error_code == "internal_error" and video.error_message
+
+
+def test_a_moderated_prompt_fails_with_the_upstream_message(queue, alice, project):
+    video = _submit(alice, project, prompt="A scene with blocked-content in it")
+    services.video_start(video_id=video.id)
+
+    video = _follow_to_the_end(video)
+
+    assert video.status == Status.FAILED and video.error_code == "moderation_blocked"
+
+
+def test_a_remix_of_a_video_gone_upstream_fails_clearly(queue, alice, project):
+    parent = _submit(alice, project)
+    services.video_start(video_id=parent.id)
+    parent = _follow_to_the_end(parent)
+    get_client().delete(parent.upstream_id)
+    child = services.video_remix(parent=parent, user=alice, prompts=["Same shot, at night"])[0]
+
+    services.video_start(video_id=child.id)
+
+    child.refresh_from_db()
+    assert child.status == Status.FAILED and child.upstream_id is None
+    assert child.error_message  # the upstream's own words, shown on the video page
+    assert _upstream_jobs() == []  # nothing was made for it
