@@ -30,6 +30,24 @@
     var price = parseFloat(s.prices[size.value] || "0");
     var secs = parseInt(seconds.value, 10) || 0;
     estimate.textContent = "$" + (price * secs).toFixed(2) + " (" + secs + " s × $" + price.toFixed(2) + "/s)";
+    overQuota(price * secs, secs);
+  }
+  // The quota the server enforces, shown before submitting (the server checks again, atomically).
+  var allowance = document.querySelector("[data-allowance]");
+  var warning = form.querySelector("[data-over-quota]");
+  function overQuota(cost, secs) {
+    if (!allowance || !warning) return;
+    var problems = [];
+    var spend = allowance.getAttribute("data-spend-left");
+    var seconds = allowance.getAttribute("data-seconds-left");
+    var videos = allowance.getAttribute("data-videos-left");
+    var models = allowance.getAttribute("data-models");
+    if (spend !== "" && cost > parseFloat(spend) + 1e-9) problems.push("only $" + parseFloat(spend).toFixed(2) + " of spend is left");
+    if (seconds !== "" && secs > parseInt(seconds, 10)) problems.push("only " + seconds + " s of video are left");
+    if (videos !== "" && parseInt(videos, 10) < 1) problems.push("no videos are left");
+    if (models && models.split(",").indexOf(model.value) === -1) problems.push(model.value + " is not allowed for you");
+    warning.hidden = !problems.length;
+    warning.textContent = problems.length ? "Over your limit: " + problems.join("; ") + "." : "";
   }
   function count() {
     if (counter) counter.textContent = prompt.value.length.toLocaleString("en");
