@@ -16,7 +16,11 @@ from openai import OpenAI
 from openai.types import Video
 from PIL import Image
 
-from videos.sora.catalog import SPRITESHEET_COLUMNS, SPRITESHEET_ROWS, SPRITESHEET_TILE_WIDTH
+from videos.sora.catalog import (
+    SPRITESHEET_COLUMNS,
+    SPRITESHEET_ROWS,
+    SPRITESHEET_TILE_WIDTH,
+)
 from videos.sora.simulator import faults, jobs
 
 pytestmark = [
@@ -187,7 +191,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["content-length"]))
                 outer.requests.append((dict(self.headers.items()), body))
                 self.send_response(200)

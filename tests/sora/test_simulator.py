@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import av
 import pytest
@@ -17,7 +18,11 @@ import requests
 from PIL import Image
 
 from videos.sora import signing
-from videos.sora.catalog import SPRITESHEET_COLUMNS, SPRITESHEET_ROWS, SPRITESHEET_TILE_WIDTH
+from videos.sora.catalog import (
+    SPRITESHEET_COLUMNS,
+    SPRITESHEET_ROWS,
+    SPRITESHEET_TILE_WIDTH,
+)
 from videos.sora.simulator import faults, jobs
 from videos.sora.simulator.models import SimVideo, SimWebhookDelivery
 
@@ -41,6 +46,7 @@ def sim(settings, tmp_path):
     settings.SIM_WEBHOOK_URL = ""
     settings.SIM_WEBHOOK_SECRET = ""
     settings.SIM_WEBHOOK_BACKOFF_SECONDS = 0.05
+    settings.SIM_FPS = 4
     yield settings
     assert jobs.wait_idle(30), "simulator threads still running"
 
@@ -431,9 +437,7 @@ def test_delete_only_finished_jobs_then_404(client):
     response = client.delete(f"{BASE}/videos/{done['id']}", **AUTH)
     assert response.status_code == 200
     assert response.json() == {"id": done["id"], "object": "video.deleted", "deleted": True}
-    import os
-
-    assert not os.path.exists(directory)
+    assert not Path(directory).exists()
     assert_error(get(client, f"/videos/{done['id']}"), 404, "video_id")
     assert_error(get(client, f"/videos/{done['id']}/content"), 404, "video_id")
     assert_error(client.delete(f"{BASE}/videos/{done['id']}", **AUTH), 404, "video_id")
@@ -464,8 +468,8 @@ def test_remix_needs_a_completed_source_and_inherits_from_it(client):
     assert grandchild.status == "completed"
     parent_row = SimVideo.objects.get(id=source["id"])
     assert grandchild.palette_seed == parent_row.palette_seed  # same family colours
-    parent_thumb = open(f"{parent_row.media_dir}/thumbnail.webp", "rb").read()
-    child_thumb = open(f"{grandchild.media_dir}/thumbnail.webp", "rb").read()
+    parent_thumb = Path(parent_row.media_dir, "thumbnail.webp").read_bytes()
+    child_thumb = Path(grandchild.media_dir, "thumbnail.webp").read_bytes()
     assert parent_thumb != child_thumb
 
 
@@ -544,6 +548,19 @@ def test_fault_queue_is_consumed_in_order_and_matches_method_and_path(client):
 
 
 @pytest.mark.django_db
+def test_random_faults_at_sim_fault_rate(client, settings, monkeypatch):
+    settings.SIM_FAULT_RATE = 1.0
+    monkeypatch.setattr(faults.random, "choice", lambda options: "503")
+    assert_error(get(client, "/videos"), 503, None, type_="server_error")
+    monkeypatch.setattr(faults.random, "choice", lambda options: "429")
+    limited = get(client, "/videos")
+    assert_error(limited, 429, None, code="rate_limit_exceeded", type_="requests")
+    assert 200 <= int(limited["retry-after-ms"]) <= 1000 and limited["retry-after"] == "1"
+    settings.SIM_FAULT_RATE = 0.0
+    assert get(client, "/videos").status_code == 200
+
+
+@pytest.mark.django_db
 def test_delay_fault_slows_one_response(client):
     faults.inject("delay", delay_seconds=0.3, path="^videos$")
     started = time.monotonic()
@@ -588,7 +605,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["content-length"]))
                 outer.requests.append((dict(self.headers.items()), body))
                 status = outer.statuses.pop(0) if outer.statuses else 200
@@ -688,7 +705,8 @@ def test_extension_stitches_seconds_and_edit_inherits(client):
 @pytest.mark.django_db
 def test_characters_create_and_retrieve(client):
     source = completed(client)
-    mp4 = open(f"{SimVideo.objects.get(id=source['id']).media_dir}/video.mp4", "rb")
+    mp4 = io.BytesIO(Path(SimVideo.objects.get(id=source["id"]).media_dir, "video.mp4").read_bytes())
+    mp4.name = "pip.mp4"
     response = client.post(BASE + "/videos/characters", {"name": "Captain Paper", "video": mp4}, **AUTH)
     assert response.status_code == 200, response.content
     character = response.json()
@@ -698,6 +716,7 @@ def test_characters_create_and_retrieve(client):
     not_video = io.BytesIO(b"not a video")
     not_video.name = "x.mp4"
     assert_error(client.post(BASE + "/videos/characters", {"name": "X", "video": not_video}, **AUTH), 400, "video")
+    mp4.seek(0)
     assert_error(client.post(BASE + "/videos/characters", {"video": mp4}, **AUTH), 400, "name")
     with_character = create(client, characters=[{"id": character["id"]}])
     assert with_character["status"] == "queued"

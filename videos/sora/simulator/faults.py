@@ -44,7 +44,7 @@ def inject(
     status: int = 500,
     method: str = "",
     path: str = "",
-    retry_after: float | int | str | None = None,
+    retry_after: float | str | None = None,
     retry_after_ms: int | str | None = None,
     delay_seconds: float = 0.0,
     code: str = "",

@@ -21,7 +21,11 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw, ImageFont
 
-from videos.sora.catalog import SPRITESHEET_COLUMNS, SPRITESHEET_ROWS, SPRITESHEET_TILE_WIDTH
+from videos.sora.catalog import (
+    SPRITESHEET_COLUMNS,
+    SPRITESHEET_ROWS,
+    SPRITESHEET_TILE_WIDTH,
+)
 
 VIDEO_FILE = "video.mp4"
 THUMBNAIL_FILE = "thumbnail.webp"

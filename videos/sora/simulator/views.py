@@ -25,11 +25,25 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image, UnidentifiedImageError
 
-from videos.sora.catalog import ALL_SIZES, DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MODELS, PROMPT_MAX_LENGTH, SECONDS
+from videos.sora.catalog import (
+    ALL_SIZES,
+    DEFAULT_MODEL,
+    DEFAULT_SECONDS,
+    DEFAULT_SIZE,
+    MODELS,
+    PROMPT_MAX_LENGTH,
+    SECONDS,
+)
 
 from . import faults, jobs, webhooks
 from .models import SimApiKey, SimCharacter, SimFault, SimVideo
-from .render import REFERENCE_FILE, SPRITESHEET_FILE, THUMBNAIL_FILE, VIDEO_FILE, seed_of
+from .render import (
+    REFERENCE_FILE,
+    SPRITESHEET_FILE,
+    THUMBNAIL_FILE,
+    VIDEO_FILE,
+    seed_of,
+)
 
 VARIANTS = {
     "video": (VIDEO_FILE, "video/mp4"),
@@ -48,7 +62,7 @@ class ApiError(Exception):
         status: int,
         message: str,
         *,
-        type: str = INVALID,  # noqa: A002
+        type: str = INVALID,
         param: str | None = None,
         code: str | None = None,
         headers: dict[str, str] | None = None,
