@@ -71,3 +71,16 @@ def video_for(user: User, public_id: UUID | str, role: str = Role.VIEWER):
         raise Http404("No such video.")
     video.membership = require_role(membership_for(user, video.project), role)
     return video
+
+
+def video_file_for(user: User, public_id: UUID | str):
+    """The video whose archived files `user` may download: a project member's, or any for staff who may view videos
+    in the admin (the operators' console shows thumbnails of every video)."""
+    from videos.models import Video
+
+    if user.is_authenticated and user.is_staff and user.has_perm("videos.view_video"):
+        video = Video.objects.filter(public_id=public_id).first()
+        if video is None:
+            raise Http404("No such video.")
+        return video
+    return video_for(user, public_id)

@@ -355,7 +355,8 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.display(description="")
     def thumb(self, obj: Video) -> str:
         if obj.thumbnail_file:
-            return format_html('<img src="{}" alt="" style="height:40px;border-radius:3px">', obj.thumbnail_file.url)
+            url = reverse("videos:asset", args=[obj.public_id, "thumbnail"])
+            return format_html('<img src="{}" alt="" style="height:40px;border-radius:3px">', url)
         return "—"
 
     @admin.display(description="prompt", ordering="prompt")

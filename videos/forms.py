@@ -101,7 +101,9 @@ class RemixForm(forms.Form):
 
 
 class GalleryFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search prompts")
+    q = forms.CharField(
+        required=False, label="Search prompts", widget=forms.TextInput(attrs={"placeholder": "Search prompts", "type": "search"})
+    )
     status = forms.ChoiceField(required=False)
     model = forms.ChoiceField(required=False)
     owner = forms.ChoiceField(required=False)

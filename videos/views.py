@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import Role, can, project_for, video_for
+from accounts.access import Role, can, project_for, video_file_for, video_for
 from accounts.models import Membership, User
 from videos import selectors, services
 from videos.forms import GalleryFilterForm, RemixForm, VideoCreateForm, looks_like_several_changes
@@ -213,7 +213,7 @@ def asset(request: HttpRequest, public_id, variant: str) -> FileResponse:
     """An archived file, served only to members of the video's project."""
     if variant not in VARIANT_TYPES:
         raise Http404("No such file.")
-    video = video_for(request.user, public_id)
+    video = video_file_for(request.user, public_id)
     field = getattr(video, f"{variant}_file")
     if not field:
         raise Http404("This file has not been saved yet.")

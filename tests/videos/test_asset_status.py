@@ -53,3 +53,18 @@ def test_status_refuses_bad_ids_and_needs_login(client, alice):
     client.force_login(alice)
     assert client.get(reverse("videos:status"), {"ids": "not-a-uuid"}).status_code == 400
     assert client.post(reverse("videos:status")).status_code == 405
+
+
+def test_staff_who_may_view_videos_get_any_file_and_other_staff_do_not(client, alice, project, charlie, make_video):
+    from django.contrib.auth.models import Permission
+
+    video = make_video(project, alice, thumbnail_file=b"RIFFwebp")
+    url = reverse("videos:asset", args=[video.public_id, "thumbnail"])
+    charlie.is_staff = True
+    charlie.save()
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404  # staff, but without the permission
+
+    charlie.user_permissions.add(Permission.objects.get(codename="view_video"))
+    r = client.get(url)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"RIFFwebp"
