@@ -393,6 +393,28 @@ def test_content_after_expiry_is_404(client, settings):
     SimVideo.objects.filter(id=video["id"]).update(expires_at=int(time.time()) - 1)
     error = assert_error(get(client, f"/videos/{video['id']}/content"), 404, "video_id")
     assert "expired" in error["message"]
+    assert not Path(SimVideo.objects.get(id=video["id"]).media_dir, "video.mp4").exists()
+
+
+@pytest.mark.django_db
+def test_a_create_sweeps_expired_media(client):
+    video = completed(client)
+    row = SimVideo.objects.get(id=video["id"])
+    SimVideo.objects.filter(pk=row.pk).update(expires_at=int(time.time()) - 1)
+    assert Path(row.media_dir, "video.mp4").exists()
+    create(client)
+    assert not Path(row.media_dir, "video.mp4").exists()
+    assert get(client, f"/videos/{video['id']}").json()["status"] == "completed"
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_is_a_500_envelope(client, monkeypatch):
+    def broken(job):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(jobs, "payload", broken)
+    response = post_json(client, "/videos", {"prompt": "p"})
+    assert_error(response, 500, None, type_="server_error")
 
 
 # ---------------------------------------------------------------------------------------------------------------

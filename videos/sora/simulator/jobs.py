@@ -258,6 +258,18 @@ def finish(video_id: str, *, failed: bool) -> bool:
     return done == 1
 
 
+def sweep_expired(now: float | None = None, batch: int = 20) -> int:
+    """Remove the files of a few jobs past ``expires_at`` (rows stay; their content is a 404 anyway)."""
+    now = time.time() if now is None else now
+    expired = SimVideo.objects.filter(status=SimVideo.Status.COMPLETED, media_ready=True, expires_at__lte=int(now))
+    swept = 0
+    for job in expired.order_by("expires_at")[:batch]:
+        if SimVideo.objects.filter(pk=job.pk, media_ready=True).update(media_ready=False):
+            delete_media(job)
+            swept += 1
+    return swept
+
+
 def delete_media(job: SimVideo) -> None:
     shutil.rmtree(job.media_dir, ignore_errors=True)
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import json
+import logging
 import secrets
 import socket
 import time
@@ -44,6 +45,8 @@ from .render import (
     VIDEO_FILE,
     seed_of,
 )
+
+logger = logging.getLogger(__name__)
 
 VARIANTS = {
     "video": (VIDEO_FILE, "video/mp4"),
@@ -203,6 +206,11 @@ def api(*methods: str, content: bool = False):
                         response = _cut_off(request, response)
             except ApiError as error:
                 response = error.response()
+            except Exception:
+                logger.exception("simulator %s %s failed", request.method, request.path)
+                response = ApiError(
+                    500, "The server had an error while processing your request.", type="server_error"
+                ).response()
             webhooks.resume_due()
             response["x-request-id"] = request_id
             if request.method in methods and 400 <= response.status_code < 500 and response.status_code != 429:
@@ -495,6 +503,7 @@ def _create_job(
 ) -> HttpResponse:
     """Create the job (checking the key's in-flight limit under a lock) and start its renderer after commit."""
     fail_code, fail_message = _moderation(prompt)
+    jobs.sweep_expired()
     with transaction.atomic():
         SimApiKey.objects.get_or_create(key_hash=key_hash)
         SimApiKey.objects.select_for_update().get(key_hash=key_hash)  # serialises this key's creates
