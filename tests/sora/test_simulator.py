@@ -305,10 +305,14 @@ def test_an_orphaned_job_is_rendered_by_a_later_retrieve(client, monkeypatch):
     monkeypatch.undo()
     assert get(client, f"/videos/{video['id']}").json()["status"] in ("queued", "in_progress")
     assert not job.media_ready
+    scratch = Path(job.media_dir, "video.mp4.deadrenderer")  # what the dead renderer left half-written
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    scratch.write_bytes(b"half an mp4")
     SimVideo.objects.filter(pk=job.pk).update(lease_until=0.0)  # the dead renderer's lease runs out
     get(client, f"/videos/{video['id']}")
     assert jobs.wait_idle(30)
     assert get(client, f"/videos/{video['id']}").json()["status"] == "completed"
+    assert not scratch.exists() and Path(job.media_dir, "video.mp4").exists()
 
 
 @pytest.mark.django_db

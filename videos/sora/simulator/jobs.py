@@ -30,7 +30,7 @@ from .render import REFERENCE_FILE, RenderSpec, render, seed_of
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120.0
+LEASE_SECONDS = 20.0  # renewed every few seconds by a live renderer; a dead one's job is free after this
 QUEUED_FRACTION = 0.1  # the first 10 % of the render time a job reports "queued"
 FAIL_FRACTION = 0.5  # a job bound to fail does so halfway through
 
@@ -180,6 +180,8 @@ def _work(pk: int, token: str) -> None:
         if not job.media_ready:
             try:
                 _render(job, token)
+            except _LeaseLost:
+                return
             except Exception as exc:
                 logger.exception("simulator render of %s failed", job.id)
                 SimVideo.objects.filter(pk=pk, status__in=SimVideo.PENDING).update(
@@ -194,10 +196,14 @@ def _work(pk: int, token: str) -> None:
             break
         # Keep the lease while waiting, so nobody else picks the job up.
         SimVideo.objects.filter(pk=pk, lease_owner=token).update(lease_until=time.time() + LEASE_SECONDS)
-        time.sleep(min(remaining, 30.0))
+        time.sleep(min(remaining, LEASE_SECONDS / 4))
         if not SimVideo.objects.filter(pk=pk, status__in=SimVideo.PENDING).exists():
             return  # deleted or finished elsewhere
     finish(job.id, failed=bool(job.fail_code))
+
+
+class _LeaseLost(Exception):
+    """Another renderer took the job over (this one was presumed dead): stop quietly."""
 
 
 def _render(job: SimVideo, token: str) -> None:
@@ -221,10 +227,15 @@ def _render(job: SimVideo, token: str) -> None:
             render_progress=pct, lease_until=time.time() + LEASE_SECONDS
         )
 
-    with _render_slots:
+    # Wait for a render slot, keeping the lease alive meanwhile.
+    while not _render_slots.acquire(timeout=LEASE_SECONDS / 4):
+        SimVideo.objects.filter(pk=job.pk, lease_owner=token).update(lease_until=time.time() + LEASE_SECONDS)
+    try:
         if not SimVideo.objects.filter(pk=job.pk, lease_owner=token, status__in=SimVideo.PENDING).exists():
-            return
-        render(spec, directory, progress=progress)
+            raise _LeaseLost
+        render(spec, directory, progress=progress, scratch=token)
+    finally:
+        _render_slots.release()
     SimVideo.objects.filter(pk=job.pk).update(media_ready=True, render_progress=100)
     job.media_ready = True
 

@@ -126,9 +126,12 @@ def _tone(spec: RenderSpec) -> list[bytes]:
     return [plane, plane]
 
 
-def render(spec: RenderSpec, directory: Path, progress: Callable[[int], None] | None = None) -> None:
-    """Write video.mp4, thumbnail.webp and spritesheet.jpg into ``directory`` (written under temporary names and
-    renamed, so a reader never sees half a file). ``progress`` gets 0..100 as frames are encoded.
+def render(
+    spec: RenderSpec, directory: Path, progress: Callable[[int], None] | None = None, scratch: str = "part"
+) -> None:
+    """Write video.mp4, thumbnail.webp and spritesheet.jpg into ``directory`` (written under temporary names ending
+    in ``.<scratch>`` and renamed, so a reader never sees half a file and two renderers never share a temporary
+    file). ``progress`` gets 0..100 as frames are encoded.
     """
     directory.mkdir(parents=True, exist_ok=True)
     total = spec.seconds * spec.fps
@@ -141,7 +144,7 @@ def render(spec: RenderSpec, directory: Path, progress: Callable[[int], None] | 
     sheet_frames: dict[int, Image.Image] = {}
     thumbnail: Image.Image | None = None
 
-    tmp_video = directory / (VIDEO_FILE + ".part")
+    tmp_video = directory / (f"{VIDEO_FILE}.{scratch}")
     with av.open(str(tmp_video), mode="w", format="mp4") as container:
         video = container.add_stream("libx264", rate=spec.fps)
         video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
@@ -187,7 +190,7 @@ def render(spec: RenderSpec, directory: Path, progress: Callable[[int], None] | 
 
     if thumbnail is None:  # pragma: no cover  (seconds >= 1 always)
         thumbnail = base
-    tmp_thumb = directory / (THUMBNAIL_FILE + ".part")
+    tmp_thumb = directory / (f"{THUMBNAIL_FILE}.{scratch}")
     thumbnail.save(tmp_thumb, format="WEBP", quality=80)
 
     tile_w = SPRITESHEET_TILE_WIDTH
@@ -196,12 +199,15 @@ def render(spec: RenderSpec, directory: Path, progress: Callable[[int], None] | 
     for position, index in enumerate(sheet_indices):
         tile = sheet_frames[index].resize((tile_w, tile_h), Image.Resampling.BILINEAR)
         sheet.paste(tile, ((position % SPRITESHEET_COLUMNS) * tile_w, (position // SPRITESHEET_COLUMNS) * tile_h))
-    tmp_sheet = directory / (SPRITESHEET_FILE + ".part")
+    tmp_sheet = directory / (f"{SPRITESHEET_FILE}.{scratch}")
     sheet.save(tmp_sheet, format="JPEG", quality=80)
 
     # The video last: its presence is what "media ready" means on disk.
     tmp_thumb.replace(directory / THUMBNAIL_FILE)
     tmp_sheet.replace(directory / SPRITESHEET_FILE)
     tmp_video.replace(directory / VIDEO_FILE)
+    for leftover in directory.iterdir():  # scratch files of a renderer that died half-way
+        if leftover.name.count(".") > 1:
+            leftover.unlink(missing_ok=True)
     if progress is not None:
         progress(100)
