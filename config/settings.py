@@ -343,6 +343,12 @@ SIM_REMIX_WINDOW_HOURS = env_int("SIM_REMIX_WINDOW_HOURS", 0, minimum=0)
 SIM_ASSET_TTL_SECONDS = env_int("SIM_ASSET_TTL_SECONDS", 3600, minimum=1)
 SIM_WEBHOOK_URL = env_url("SIM_WEBHOOK_URL", "", schemes=("http", "https"))
 SIM_WEBHOOK_SECRET = env_str("SIM_WEBHOOK_SECRET", OPENAI_WEBHOOK_SECRET)
+SIM_WEBHOOK_BACKOFF_SECONDS = env_float("SIM_WEBHOOK_BACKOFF_SECONDS", 5.0, minimum=0.0)
+SIM_WEBHOOK_MAX_ATTEMPTS = env_int("SIM_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=100)
+SIM_MEDIA_DIR = env_str("SIM_MEDIA_DIR", str(DATA_DIR / "simulator"))
+SIM_FPS = env_int("SIM_FPS", 8, minimum=1, maximum=60)
+# openai-poll-after-ms on unfinished jobs; empty = a tenth of the render time, 100..10000 ms.
+SIM_POLL_AFTER_MS = env_int("SIM_POLL_AFTER_MS", 0, minimum=0) or None
 
 # ---------------------------------------------------------------------------------------------------------------
 # Logging: to the console; the API key never appears in a message (the client never formats it).

@@ -13,6 +13,7 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="studio-test-media-")
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405  (read once at import: ECOSYSTEM 1.6)
 SIM_RENDER_SECONDS = 0.0
+SIM_MEDIA_DIR = f"{MEDIA_ROOT}/simulator"
 POLL_MIN_SECONDS = 0.05
 POLL_MAX_SECONDS = 0.2
 FOLLOW_MAX_SECONDS = 5.0
