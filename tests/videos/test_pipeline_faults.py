@@ -196,3 +196,23 @@ def test_a_remix_of_a_video_gone_upstream_fails_clearly(queue, alice, project):
     assert child.status == Status.FAILED and child.upstream_id is None
     assert child.error_message  # the upstream's own words, shown on the video page
     assert _upstream_jobs() == []  # nothing was made for it
+
+
+def test_delete_removes_ours_and_upstreams(queue, alice, project):
+    from django.core.files.storage import default_storage
+
+    from videos.sora.errors import SoraError
+
+    video = _submit(alice, project)
+    services.video_start(video_id=video.id)
+    video = _follow_to_the_end(video)
+    names = [video.video_file.name, video.thumbnail_file.name, video.spritesheet_file.name]
+    assert all(default_storage.exists(n) for n in names)
+
+    services.video_delete(video=video)
+
+    assert not Video.objects.filter(id=video.id).exists()
+    assert not any(default_storage.exists(n) for n in names)
+    with pytest.raises(SoraError) as gone:
+        get_client().retrieve(video.upstream_id)
+    assert gone.value.status == 404
