@@ -12,26 +12,11 @@ from PIL import Image
 
 from videos.sora.client import SoraClient
 from videos.sora.errors import SoraError
-from videos.sora.simulator import faults, jobs
+from videos.sora.simulator import faults
 from videos.sora.simulator.models import SimVideo
 from videos.sora.types import ImageUpload
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def sim(settings, tmp_path):
-    settings.SIM_MEDIA_DIR = str(tmp_path / "sim")
-    settings.SIM_RENDER_SECONDS = 0.0
-    settings.SIM_API_KEYS = []
-    settings.SIM_MAX_IN_FLIGHT = 0
-    settings.SIM_FAULT_RATE = 0.0
-    settings.SIM_MODERATION_WORDS = ["blocked-content"]
-    settings.SIM_REMIX_WINDOW_HOURS = 0
-    settings.SIM_WEBHOOK_URL = ""
-    settings.SIM_FPS = 4
-    yield settings
-    assert jobs.wait_idle(30)
 
 
 @pytest.fixture

@@ -32,22 +32,6 @@ pytestmark = [
 SECRET = "whsec_" + base64.b64encode(b"sdk-contract-test-secret-0123456").decode()
 
 
-@pytest.fixture(autouse=True)
-def sim(settings, tmp_path):
-    settings.SIM_MEDIA_DIR = str(tmp_path / "sim")
-    settings.SIM_RENDER_SECONDS = 0.0
-    settings.SIM_API_KEYS = []
-    settings.SIM_MAX_IN_FLIGHT = 0
-    settings.SIM_FAULT_RATE = 0.0
-    settings.SIM_MODERATION_WORDS = ["blocked-content"]
-    settings.SIM_REMIX_WINDOW_HOURS = 0
-    settings.SIM_WEBHOOK_URL = ""
-    settings.SIM_WEBHOOK_SECRET = ""
-    settings.SIM_FPS = 4
-    yield settings
-    assert jobs.wait_idle(30)
-
-
 @pytest.fixture
 def sdk(live_server):
     client = OpenAI(api_key="sk-sdk-test", base_url=f"{live_server.url}/sim/v1", max_retries=0, timeout=30)

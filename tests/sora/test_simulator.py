@@ -33,24 +33,6 @@ OTHER = {"HTTP_AUTHORIZATION": "Bearer sk-charlie-test"}
 SECRET = "whsec_" + base64.b64encode(b"simulator-test-secret-0123456789").decode()
 
 
-@pytest.fixture(autouse=True)
-def sim(settings, tmp_path):
-    settings.SIM_MEDIA_DIR = str(tmp_path / "sim")
-    settings.SIM_RENDER_SECONDS = 0.0
-    settings.SIM_API_KEYS = []
-    settings.SIM_MAX_IN_FLIGHT = 0
-    settings.SIM_FAULT_RATE = 0.0
-    settings.SIM_MODERATION_WORDS = ["blocked-content"]
-    settings.SIM_REMIX_WINDOW_HOURS = 0
-    settings.SIM_ASSET_TTL_SECONDS = 3600
-    settings.SIM_WEBHOOK_URL = ""
-    settings.SIM_WEBHOOK_SECRET = ""
-    settings.SIM_WEBHOOK_BACKOFF_SECONDS = 0.05
-    settings.SIM_FPS = 4
-    yield settings
-    assert jobs.wait_idle(30), "simulator threads still running"
-
-
 def post_json(client, path, data, auth=AUTH):
     return client.post(BASE + path, data=json.dumps(data), content_type="application/json", **auth)
 
