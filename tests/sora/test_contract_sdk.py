@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import av
 import openai
@@ -16,6 +14,7 @@ from openai import OpenAI
 from openai.types import Video
 from PIL import Image
 
+from tests.sora.helpers import WebhookReceiver
 from videos.sora.catalog import (
     SPRITESHEET_COLUMNS,
     SPRITESHEET_ROWS,
@@ -169,35 +168,8 @@ def test_characters_and_extension_through_the_sdk(sdk):
     assert edited.size == source.size and edited.status == "queued"
 
 
-class Receiver:
-    def __init__(self):
-        self.requests = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                outer.requests.append((dict(self.headers.items()), body))
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, count, timeout=20):
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.requests
-
-
 def test_simulator_webhooks_verify_with_the_sdk(sdk, settings):
-    receiver = Receiver()
+    receiver = WebhookReceiver()
     settings.SIM_WEBHOOK_URL = receiver.url
     settings.SIM_WEBHOOK_SECRET = SECRET
     try:

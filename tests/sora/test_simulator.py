@@ -7,9 +7,7 @@ import hashlib
 import io
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import av
@@ -17,6 +15,7 @@ import pytest
 import requests
 from PIL import Image
 
+from tests.sora.helpers import WebhookReceiver
 from videos.sora import signing
 from videos.sora.catalog import (
     SPRITESHEET_COLUMNS,
@@ -604,44 +603,9 @@ def test_cutoff_fault_drops_the_connection_mid_download(live_server, client):
 # ---------------------------------------------------------------------------------------------------------------
 # Webhooks
 # ---------------------------------------------------------------------------------------------------------------
-class Receiver:
-    """A tiny webhook endpoint in a thread: answers the queued statuses in order, then 200."""
-
-    def __init__(self, statuses=()):
-        self.statuses = list(statuses)
-        self.requests = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                outer.requests.append((dict(self.headers.items()), body))
-                status = outer.statuses.pop(0) if outer.statuses else 200
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, count, timeout=20):
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.requests
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver(settings):
-    hook = Receiver()
+    hook = WebhookReceiver()
     settings.SIM_WEBHOOK_URL = hook.url
     settings.SIM_WEBHOOK_SECRET = SECRET
     yield hook
