@@ -90,25 +90,23 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", False)
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the data folder."""
-    key = env_str("SECRET_KEY")
-    if key:
-        return key
-    path = DATA_DIR / "secret_key"
+def _kept_secret(name: str, make) -> str:
+    """A secret generated once into DATA_DIR/<name> (mode 600) and read from there ever after."""
+    path = DATA_DIR / name
     if not path.exists():
-        # O_EXCL: two processes starting at once must not each write their own key.
+        # O_EXCL: two processes starting at once must not each write their own secret.
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             pass
         else:
             with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(50))
+                fh.write(make())
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+# SECRET_KEY from the environment, else one generated once and kept in the data folder.
+SECRET_KEY = env_str("SECRET_KEY") or _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
 
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", urlparse(SITE_URL).hostname or "localhost"])
@@ -305,7 +303,9 @@ else:
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 # On by default exactly when no provider key is set; can be forced on beside a real provider.
 SORA_SIMULATOR = env_bool("SORA_SIMULATOR", not OPENAI_API_KEY)
-SIMULATOR_API_KEY = "sk-sim-local"
+# The studio's own key for its simulator: random per installation (the simulator keeps each key's jobs apart, so
+# nobody who merely reaches /sim/v1/ can list, download or delete the studio's videos). Set it for several machines.
+SIMULATOR_API_KEY = env_str("SIMULATOR_API_KEY") or _kept_secret("simulator_key", lambda: "sk-sim-" + secrets.token_urlsafe(32))
 OPENAI_BASE_URL = env_url(
     "OPENAI_BASE_URL",
     "https://api.openai.com/v1" if OPENAI_API_KEY else f"{SITE_URL}/sim/v1",

@@ -40,6 +40,9 @@ def test_no_environment_means_the_embedded_default(tmp_path):
     assert key.exists() and len(key.read_text().strip()) >= 50
     first = key.read_text()
     assert _settings(tmp_path).returncode == 0 and key.read_text() == first  # generated once, then kept
+    sim_key = tmp_path / "data" / "simulator_key"
+    assert sim_key.read_text().startswith("sk-sim-") and len(sim_key.read_text()) > 30
+    assert oct(sim_key.stat().st_mode & 0o777) == "0o600" and oct(key.stat().st_mode & 0o777) == "0o600"
 
 
 def test_urls_switch_to_postgresql_and_redis(tmp_path):
