@@ -187,6 +187,8 @@ def test_listed_keys_only_when_sim_api_keys_is_set(client, settings):
     settings.SIM_API_KEYS = ["sk-good"]
     assert_error(get(client, "/videos"), 401, None, code="invalid_api_key")
     assert get(client, "/videos", {"HTTP_AUTHORIZATION": "Bearer sk-good"}).status_code == 200
+    studio_key = {"HTTP_AUTHORIZATION": f"Bearer {settings.SIMULATOR_API_KEY}"}
+    assert get(client, "/videos", studio_key).status_code == 200  # the studio's own key always works
 
 
 @pytest.mark.django_db
