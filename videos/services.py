@@ -339,18 +339,20 @@ def _ts(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=dt_timezone.utc) if value else None
 
 
-def poll_delay(video: Video, remote_poll_after_ms: int | None = None) -> timedelta:
-    """Adaptive polling: slow while far from done, faster near the end; never below POLL_MIN_SECONDS and never
+def poll_delay(video: Video, remote_poll_after_ms: int | None = None, now: datetime | None = None) -> timedelta:
+    """Adaptive polling: look again after about a third of the time the job still needs (estimated from its pace so
+    far), so looks are sparse while it is far from done and close together near the end; before any progress,
+    back off with the time already waited. Never below POLL_MIN_SECONDS, never above POLL_MAX_SECONDS, and never
     faster than the upstream asks (openai-poll-after-ms)."""
     lo, hi = settings.POLL_MIN_SECONDS, settings.POLL_MAX_SECONDS
-    if video.status == Status.QUEUED or video.progress < 30:
-        seconds = hi
-    elif video.progress < 70:
-        seconds = max(lo, hi / 2)
-    elif video.progress < 90:
-        seconds = max(lo, hi / 4)
+    now = now or timezone.now()
+    elapsed = (now - video.submitted_at).total_seconds() if video.submitted_at else 0.0
+    if video.progress > 0 and elapsed > 0:
+        remaining = elapsed * (100 - video.progress) / video.progress
+        seconds = remaining / 3
     else:
-        seconds = lo
+        seconds = elapsed / 2
+    seconds = min(hi, max(lo, seconds))
     if remote_poll_after_ms:
         seconds = max(seconds, remote_poll_after_ms / 1000)
     return timedelta(seconds=max(lo, seconds))

@@ -38,6 +38,7 @@ def test_detail_shows_the_failure(client, alice, project, make_video):
     client.force_login(alice)
     body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
     assert "Blocked by moderation." in body and "moderation_blocked" in body and "Retry" in body
+    assert "not charged (failed)" in body and "(estimate)" not in body
 
 
 def test_viewer_sees_the_video_but_no_write_buttons(client, alice, project, viewer, make_video):
