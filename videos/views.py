@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,9 +21,14 @@ from accounts.models import Membership, User
 from videos import selectors, services
 from videos.forms import GalleryFilterForm, RemixForm, VideoCreateForm, looks_like_several_changes
 from videos.models import Video
+from videos.ranges import ranged_file_response
 
 PAGE_SIZE = 24
-VARIANT_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
+VARIANT_TYPES = {
+    "video": "video/mp4",
+    "thumbnail": "image/webp",
+    "spritesheet": "image/jpeg",
+}
 
 
 def _querystring_without_page(request: HttpRequest) -> str:
@@ -209,20 +214,21 @@ def retry(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_GET
-def asset(request: HttpRequest, public_id, variant: str) -> FileResponse:
-    """An archived file, served only to members of the video's project."""
+def asset(request: HttpRequest, public_id, variant: str) -> HttpResponse:
+    """An archived file, served only to members of the video's project; one byte range
+    when asked (video players seek with Range:)."""
     if variant not in VARIANT_TYPES:
         raise Http404("No such file.")
     video = video_file_for(request.user, public_id)
     field = getattr(video, f"{variant}_file")
     if not field:
         raise Http404("This file has not been saved yet.")
-    as_attachment = request.GET.get("download") == "1"
     ext = mimetypes.guess_extension(VARIANT_TYPES[variant]) or ""
-    response = FileResponse(
+    response = ranged_file_response(
+        request,
         field.open("rb"),
         content_type=VARIANT_TYPES[variant],
-        as_attachment=as_attachment,
+        as_attachment=request.GET.get("download") == "1",
         filename=f"sora-{video.public_id}-{variant}{'.jpg' if variant == 'spritesheet' else ext}",
     )
     response["Cache-Control"] = "private, max-age=3600"
