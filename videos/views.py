@@ -28,6 +28,7 @@ VARIANT_TYPES = {
     "video": "video/mp4",
     "thumbnail": "image/webp",
     "spritesheet": "image/jpeg",
+    "reference": "image/png",  # the input image, stored fitted as PNG (videos.images.fit_image)
 }
 
 
@@ -215,12 +216,12 @@ def retry(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_GET
 def asset(request: HttpRequest, public_id, variant: str) -> HttpResponse:
-    """An archived file, served only to members of the video's project; one byte range
+    """An archived file or the reference image, served only to members of the video's project; one byte range
     when asked (video players seek with Range:)."""
     if variant not in VARIANT_TYPES:
         raise Http404("No such file.")
     video = video_file_for(request.user, public_id)
-    field = getattr(video, f"{variant}_file")
+    field = video.input_reference if variant == "reference" else getattr(video, f"{variant}_file")
     if not field:
         raise Http404("This file has not been saved yet.")
     ext = mimetypes.guess_extension(VARIANT_TYPES[variant]) or ""

@@ -68,3 +68,47 @@ def test_staff_who_may_view_videos_get_any_file_and_other_staff_do_not(client, a
     charlie.user_permissions.add(Permission.objects.get(codename="view_video"))
     r = client.get(url)
     assert r.status_code == 200 and b"".join(r.streaming_content) == b"RIFFwebp"
+
+
+def _with_reference(video):
+    from django.core.files.base import ContentFile
+
+    from tests.videos.conftest import image_bytes
+
+    video.input_fit = "cover"
+    video.input_reference.save("reference-1280x720.png", ContentFile(image_bytes()), save=True)
+    return video
+
+
+def test_the_reference_image_is_served_to_members_as_png(client, alice, project, viewer, make_video):
+    video = _with_reference(make_video(project, alice))
+    url = reverse("videos:asset", args=[video.public_id, "reference"])
+    client.force_login(viewer)
+
+    r = client.get(url)
+
+    assert r.status_code == 200 and r["Content-Type"] == "image/png"
+    assert b"".join(r.streaming_content).startswith(b"\x89PNG")
+    download = client.get(url + "?download=1")
+    assert f'filename="sora-{video.public_id}-reference.png"' in download["Content-Disposition"]
+
+
+def test_the_reference_image_keeps_the_access_checks(client, alice, project, charlie, make_video):
+    video = _with_reference(make_video(project, alice))
+    url = reverse("videos:asset", args=[video.public_id, "reference"])
+    assert client.get(url).status_code == 302
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
+    client.force_login(alice)
+    no_reference = make_video(project, alice)
+    assert client.get(reverse("videos:asset", args=[no_reference.public_id, "reference"])).status_code == 404
+
+
+def test_the_detail_page_shows_a_thumbnail_of_the_reference(client, alice, project, make_video):
+    video = _with_reference(make_video(project, alice))
+    client.force_login(alice)
+
+    html = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
+
+    url = reverse("videos:asset", args=[video.public_id, "reference"])
+    assert f'<a href="{url}"' in html and 'class="reference-thumb"' in html
