@@ -63,7 +63,9 @@ def video_for(user: User, public_id: UUID | str, role: str = Role.VIEWER):
     from videos.models import Video
 
     video = (
-        Video.objects.select_related("project", "owner", "remixed_from").filter(public_id=public_id).first()
+        Video.objects.select_related("project", "owner", "remixed_from")
+        .filter(public_id=public_id, deleted_at__isnull=True)
+        .first()
         if user.is_authenticated
         else None
     )

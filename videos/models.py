@@ -104,6 +104,9 @@ class Video(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     upstream_expires_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # A deleted video that has remixes stays as a tombstone (no files, no upstream job) so its family tree keeps
+    # its shape and its generations their numbers; pages show it as "deleted".
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     # Archived assets, in our own storage.
     video_file = models.FileField(upload_to="videos/%Y/%m/", blank=True)
@@ -148,6 +151,10 @@ class Video(models.Model):
     @property
     def is_unfinished(self) -> bool:
         return self.status in self.UNFINISHED
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_archived(self) -> bool:

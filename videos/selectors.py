@@ -12,7 +12,8 @@ from videos.models import Video
 
 
 def videos_visible_to(user: User) -> QuerySet[Video]:
-    return Video.objects.filter(project__memberships__user=user)
+    """Videos of the user's projects (deleted ones, kept only as lineage tombstones, are not listed)."""
+    return Video.objects.filter(project__memberships__user=user, deleted_at__isnull=True)
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,8 @@ def _save_new(videos: list[Video]) -> list[Video]:
 
 
 def remix_check(parent: Video, now: datetime) -> None:
+    if parent.is_deleted:
+        raise ValidationError("This video was deleted, so it cannot be remixed.")
     if parent.status != Status.COMPLETED:
         raise ValidationError("Only a completed video can be remixed.")
     if parent.upstream_expires_at is None and not parent.upstream_id:
@@ -510,7 +512,16 @@ def video_delete(*, video: Video) -> None:
     with transaction.atomic():
         if video.status == Status.PENDING:
             quotas.refund(video)
-        video.delete()
+        if video.remixes.exists():
+            # Its remixes keep their family tree: the row stays as a tombstone, without files or upstream job.
+            cleared = {}
+            for v in VARIANTS:
+                cleared.update({f"{v}_file": "", f"{v}_bytes": None, f"{v}_sha256": ""})
+            Video.objects.filter(id=video.id).update(
+                deleted_at=timezone.now(), input_reference="", updated_at=timezone.now(), **cleared
+            )
+        else:
+            video.delete()
     for name in filter(None, names):
         transaction.on_commit(lambda name=name: default_storage.delete(name))
 

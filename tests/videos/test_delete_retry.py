@@ -44,3 +44,27 @@ def test_retry_refuses_a_completed_video(client, alice, project, make_video):
     r = client.post(reverse("videos:retry", args=[video.public_id]), follow=True)
     assert "Only a failed video can be retried." in r.content.decode()
     assert Video.objects.count() == 1
+
+
+def test_deleting_a_parent_keeps_its_family_tree(client, alice, project, make_video):
+    v1 = make_video(project, alice, prompt="The original kite", video_file=b"mp4")
+    v2 = make_video(project, alice, prompt="add morning fog", remixed_from=v1)
+    v3 = make_video(project, alice, prompt="add a heron", remixed_from=v2)
+    sibling = make_video(project, alice, prompt="at night", remixed_from=v1)
+    client.force_login(alice)
+
+    r = client.post(reverse("videos:delete", args=[v1.public_id]))
+
+    assert r.status_code == 302
+    v1.refresh_from_db()
+    assert v1.is_deleted and not v1.video_file and v1.video_bytes is None
+    assert client.get(reverse("videos:detail", args=[v1.public_id])).status_code == 404
+    assert client.get(reverse("videos:asset", args=[v1.public_id, "video"])).status_code == 404
+    gallery = client.get(reverse("videos:gallery"))
+    assert {v.prompt for v in gallery.context["videos"]} == {"add morning fog", "add a heron", "at night"}
+    page = client.get(reverse("videos:detail", args=[v3.public_id])).content.decode()
+    assert "remix, v3" in page and "a deleted video" not in page  # v3's parent (v2) is still there
+    assert "v1 · deleted" in page and "The original kite" in page and "at night" in page
+    page = client.get(reverse("videos:detail", args=[sibling.public_id])).content.decode()
+    assert "a deleted video" in page and "Its parent was deleted." in page
+    assert client.post(reverse("videos:remix", args=[v1.public_id]), {"prompt": "x", "variations": 1}).status_code == 404
