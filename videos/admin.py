@@ -7,6 +7,7 @@ state directly.
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -276,6 +277,18 @@ def bar_chart(rows: list[dict], value: str, fmt=str, width: int = 560, bar: int 
     return {"bars": bars, "height": max(len(bars) * (bar + gap), bar), "width": width, "label_w": label_w, "bar": bar}
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def csv_cell(value):
+    """A spreadsheet-safe cell (OWASP CSV injection): text that a spreadsheet would run as a formula (a project
+    named =HYPERLINK(...)) gets a leading ' ; numbers, negative ones too, stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def usage_report(request):
     if not (request.user.has_perm("videos.view_quotacharge") or request.user.has_perm("videos.view_quotausage")):
         raise PermissionDenied
@@ -297,9 +310,9 @@ def usage_report(request):
                          "settled_usd", "reserved_usd"])  # fmt: skip
         for key, _, _ in DIMENSIONS:
             for row in data[key]:
-                writer.writerow([f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", key, row["name"], row["videos"],
-                                 row["seconds"], f"{row['spend']:.2f}", f"{row['settled']:.2f}",
-                                 f"{row['reserved']:.2f}"])  # fmt: skip
+                cells = [f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", key, row["name"], row["videos"], row["seconds"],
+                         f"{row['spend']:.2f}", f"{row['settled']:.2f}", f"{row['reserved']:.2f}"]  # fmt: skip
+                writer.writerow([csv_cell(cell) for cell in cells])
         return response
     totals = defaultdict(Decimal)
     for row in data["model"]:

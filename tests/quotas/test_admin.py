@@ -287,3 +287,31 @@ def test_usage_report_is_for_staff_only(client, alice):
 @pytest.mark.django_db
 def test_admin_index_links_the_usage_report(client, staff):
     assert reverse("admin:videos_usage_report") in client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.django_db
+def test_usage_csv_neutralises_formulas_and_keeps_numbers(client, staff, alice, project):
+    import csv
+    import io
+
+    project.name = '=HYPERLINK("http://evil","x")'
+    project.save()
+    submit(alice, project, seconds=8)
+
+    response = client.get(reverse("admin:videos_usage_report"), {"period": "month", "format": "csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    by_project = [row for row in rows if row[2] == "project"]
+    assert by_project[0][3] == '\'=HYPERLINK("http://evil","x")'
+    assert by_project[0][4:7] == ["1", "8", "0.80"]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tcmd", "'\tcmd"),
+     ("\rcmd", "'\rcmd"), ("alice", "alice"), ("-1.50", "-1.50"), ("12", "12"), (-3, -3), ("a=b", "a=b")],
+)  # fmt: skip
+def test_csv_cells_that_would_be_formulas_get_a_quote(value, expected):
+    from videos.admin import csv_cell
+
+    assert csv_cell(value) == expected
