@@ -81,3 +81,11 @@ def test_its_page_does_not_show_integer_ids(client, alice, project, bob):
     body = client.get(_url(project)).content.decode()
     assert f"/projects/{project.pk}/" not in body
     assert f"/members/{bob.pk}/" not in body
+
+
+def test_it_leads_to_the_projects_videos_for_every_member(client, project, viewer):
+    client.force_login(viewer)
+    body = client.get(_url(project)).content.decode()
+    assert reverse("videos:project-gallery", args=[project.public_id]) in body
+    projects = client.get(reverse("accounts:projects")).content.decode()
+    assert reverse("videos:project-gallery", args=[project.public_id]) in projects
