@@ -117,7 +117,10 @@ class GalleryFilterForm(forms.Form):
         self.fields["owner"].choices = [("", "Anyone")] + [(o, o) for o in owners]
 
     def filters(self) -> GalleryFilters:
-        if not self.is_valid():
-            return GalleryFilters()
-        d = self.cleaned_data
-        return GalleryFilters(status=d["status"], model=d["model"], owner=d["owner"], since=d["since"], until=d["until"], q=d["q"].strip())
+        """The valid filters; an invalid one is left out and its error shown beside the filters."""
+        self.is_valid()
+        d = getattr(self, "cleaned_data", {})
+        return GalleryFilters(
+            status=d.get("status") or "", model=d.get("model") or "", owner=d.get("owner") or "",
+            since=d.get("since"), until=d.get("until"), q=(d.get("q") or "").strip(),
+        )  # fmt: skip

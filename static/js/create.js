@@ -26,7 +26,12 @@
       opt.disabled = !ok;
       opt.hidden = !ok;
     });
-    if (allowed.indexOf(size.value) === -1) size.value = allowed[0];
+    if (allowed.indexOf(size.value) === -1) {
+      // Keep the orientation the user chose (landscape stays landscape).
+      var wide = function (v) { var p = v.split("x"); return +p[0] > +p[1]; };
+      var same = allowed.filter(function (v) { return wide(v) === wide(size.value); });
+      size.value = (same.length ? same : allowed)[0];
+    }
     var price = parseFloat(s.prices[size.value] || "0");
     var secs = parseInt(seconds.value, 10) || 0;
     estimate.textContent = "$" + (price * secs).toFixed(2) + " (" + secs + " s × $" + price.toFixed(2) + "/s)";

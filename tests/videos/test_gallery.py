@@ -61,3 +61,15 @@ def test_gallery_query_count_does_not_grow_with_videos(client, alice, project, m
 def test_gallery_hides_a_project_from_outsiders(client, project, charlie):
     client.force_login(charlie)
     assert client.get(reverse("videos:project-gallery", args=[project.public_id])).status_code == 404
+
+
+def test_an_invalid_filter_is_ignored_visibly_and_the_others_still_apply(client, alice, project, make_video):
+    make_video(project, alice, prompt="kite at dawn")
+    make_video(project, alice, prompt="boat at dawn")
+    client.force_login(alice)
+
+    r = client.get(reverse("videos:project-gallery", args=[project.public_id]), {"q": "kite", "since": "garbage", "status": "bogus"})
+
+    assert {v.prompt for v in r.context["videos"]} == {"kite at dawn"}
+    body = r.content.decode()
+    assert "Ignored:" in body and "Enter a valid date." in body and "Select a valid choice." in body
