@@ -53,6 +53,7 @@ class Node:
     video: Video
     children: list[Node] = field(default_factory=list)
     depth: int = 1
+    variation: int = 0  # n-th of several siblings made from the same prompt (one remix submit), else 0
 
 
 def lineage(video: Video) -> tuple[Node, list[Video]]:
@@ -91,6 +92,14 @@ def lineage(video: Video) -> tuple[Node, list[Video]]:
             by_id[child.id] = child_node
             next_level.append(child_node)
         level = next_level
+    for node in by_id.values():
+        same_prompt: dict[str, list[Node]] = {}
+        for child in node.children:
+            same_prompt.setdefault(child.video.prompt, []).append(child)
+        for twins in same_prompt.values():
+            if len(twins) > 1:
+                for n, twin in enumerate(twins, start=1):
+                    twin.variation = n
     return root, ancestors
 
 

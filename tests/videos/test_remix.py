@@ -63,3 +63,13 @@ def test_remix_refuses_an_empty_prompt(client, alice, project, make_video):
     r = _remix(client, parent, prompt="  ")
     assert "the prompt is empty" in r.content.decode()
     assert not Video.objects.filter(remixed_from=parent).exists()
+
+
+def test_variations_are_told_apart_in_the_lineage(client, alice, project, make_video):
+    parent = make_video(project, alice, upstream_id="video_p")
+    client.force_login(alice)
+
+    r = _remix(client, parent, prompt="Same shot, at night", variations=3)
+
+    body = r.content.decode()  # the first variation's page
+    assert "variation 1" in body and "variation 2" in body and "variation 3" in body
