@@ -315,3 +315,25 @@ def test_csv_cells_that_would_be_formulas_get_a_quote(value, expected):
     from videos.admin import csv_cell
 
     assert csv_cell(value) == expected
+
+
+@pytest.mark.django_db
+def test_the_videos_changelist_shows_only_the_glance_columns(client, staff, alice, project):
+    prompt = "A very long prompt about a red fox running through snow at dawn, seen from above"
+    submit(alice, project, prompt=prompt)
+
+    response = client.get(reverse("admin:videos_video_changelist"))
+
+    html = response.content.decode()
+    for column in ("thumb", "short_prompt", "status_badge", "owner", "project", "model", "estimated_cost", "created_at"):
+        assert f"column-{column}" in html
+    assert "column-size" not in html and "column-seconds" not in html
+    assert "?seconds=8" in html and "?size=720x1280" in html  # still there as filters
+    assert f'<span title="{prompt}">{prompt[:40]}…</span>' in html
+
+
+@pytest.mark.django_db
+def test_the_usage_page_puts_show_and_download_csv_side_by_side(client, staff):
+    html = client.get(reverse("admin:videos_usage_report")).content.decode()
+    actions = html.split('<div class="usage-actions">')[1].split("</div>")[0]
+    assert 'value="Show"' in actions and "data-csv" in actions
