@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from accounts import views as account_views
 
@@ -12,6 +15,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", account_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on every page (the admin's have no <link rel="icon">). Lazy: the static URL
+    # (hashed in production) is looked up when asked, not at import.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),
 ]
 
 if settings.SORA_SIMULATOR:

@@ -337,3 +337,10 @@ def test_the_usage_page_puts_show_and_download_csv_side_by_side(client, staff):
     html = client.get(reverse("admin:videos_usage_report")).content.decode()
     actions = html.split('<div class="usage-actions">')[1].split("</div>")[0]
     assert 'value="Show"' in actions and "data-csv" in actions
+
+
+def test_favicon_ico_redirects_permanently_to_the_svg(client):
+    from django.templatetags.static import static
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == static("img/favicon.svg")
