@@ -71,16 +71,56 @@ class Command(BaseCommand):
                         stopping = True
                 time.sleep(0.5)
         finally:
-            for proc in procs.values():
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 20
-            for proc in procs.values():
-                try:
-                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_process_groups(list(procs.values()))
             self.stdout.write("Stopped.")
+
+
+STOP_GRACE_SECONDS = 15
+
+
+def stop_process_groups(procs: list[subprocess.Popen], grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop each child and its whole process group (gunicorn's and qcluster's own workers, not just the leader).
+
+    SIGTERM goes to a live leader only: gunicorn and qcluster then stop their workers gracefully (qcluster's stop
+    handshake never finishes if its sentinel is signalled too, so a group SIGTERM would cost the whole grace period).
+    A group whose leader is gone gets the SIGTERM itself. After `grace` seconds, whatever is left of any group (a
+    worker busy with a long task, an orphan) gets SIGKILL."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        else:
+            _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        for proc in procs:
+            proc.poll()  # reap an exited leader: a zombie would still count as a member of its group
+        if not any(_group_alive(proc.pid) for proc in procs):
+            return
+        time.sleep(0.2)
+    for proc in procs:
+        _signal_group(proc.pid, signal.SIGKILL)
+    for proc in procs:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)  # start_new_session=True: the child's pid is its group's id
+    except ProcessLookupError:
+        pass  # the whole group has already gone
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _commands() -> dict:
