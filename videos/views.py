@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import mimetypes
 
 from django.conf import settings
@@ -8,11 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +17,6 @@ from accounts.access import Role, can, project_for, video_file_for, video_for
 from accounts.models import Membership, User
 from videos import selectors, services
 from videos.forms import GalleryFilterForm, RemixForm, VideoCreateForm, looks_like_several_changes
-from videos.models import Video
 from videos.ranges import ranged_file_response
 
 PAGE_SIZE = 24
