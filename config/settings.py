@@ -160,7 +160,7 @@ TEMPLATES = [
 # ---------------------------------------------------------------------------------------------------------------
 # Database: SQLite in DATA_DIR by default, PostgreSQL from DATABASE_URL
 # ---------------------------------------------------------------------------------------------------------------
-import dj_database_url  # noqa: E402
+import dj_database_url
 
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:

@@ -82,5 +82,5 @@ def test_env_example_lists_every_variable_the_settings_read():
     import re
 
     read = set(re.findall(r'env_[a-z]+\("([A-Z0-9_]+)"', (ROOT / "config" / "settings.py").read_text()))
-    listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.M))
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.MULTILINE))
     assert read - listed == set()

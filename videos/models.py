@@ -91,7 +91,7 @@ class Video(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)
-    estimated_cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    estimated_cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal(0))
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Upstream create attempts so far.")
     # Whoever holds the lease is creating or archiving this job; an expired lease can be taken over.
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -200,7 +200,7 @@ class Lease(models.Model):
 MICROS = 1_000_000  # spend is counted in integer micro-dollars: exact sums on SQLite and PostgreSQL alike
 QUOTA_MAX_VIDEOS = 100_000
 QUOTA_MAX_SECONDS = 10_000_000
-QUOTA_MAX_SPEND = Decimal("100000")
+QUOTA_MAX_SPEND = Decimal(100000)
 QUOTA_MAX_IN_FLIGHT = 1_000
 
 
@@ -397,7 +397,7 @@ class QuotaGrant(models.Model):
     period_start = models.DateTimeField()
     extra_videos = models.PositiveIntegerField(default=0)
     extra_seconds = models.PositiveIntegerField(default=0)
-    extra_spend = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    extra_spend = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal(0))
     note = models.CharField(max_length=200, blank=True)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

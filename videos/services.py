@@ -13,7 +13,8 @@ import os
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 from django.conf import settings
@@ -338,7 +339,7 @@ _REMOTE = {"queued": Status.QUEUED, "in_progress": Status.IN_PROGRESS}
 
 
 def _ts(value: int | None) -> datetime | None:
-    return datetime.fromtimestamp(value, tz=dt_timezone.utc) if value else None
+    return datetime.fromtimestamp(value, tz=UTC) if value else None
 
 
 def poll_delay(video: Video, remote_poll_after_ms: int | None = None, now: datetime | None = None) -> timedelta:

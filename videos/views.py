@@ -16,7 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import Role, can, project_for, video_file_for, video_for
 from accounts.models import Membership, User
 from videos import selectors, services
-from videos.forms import GalleryFilterForm, RemixForm, VideoCreateForm, looks_like_several_changes
+from videos.forms import (
+    GalleryFilterForm,
+    RemixForm,
+    VideoCreateForm,
+    looks_like_several_changes,
+)
 from videos.ranges import ranged_file_response
 
 PAGE_SIZE = 24

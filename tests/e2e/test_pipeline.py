@@ -10,8 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
-from tests.conftest import wait_for
+from tests.conftest import PASSWORD, wait_for
 from videos import selectors
 from videos.models import Video
 from videos.sora.client import get_client

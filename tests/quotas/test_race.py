@@ -30,7 +30,7 @@ def race(user, project, *, seconds: int = 8, threads: int = THREADS) -> tuple[in
             accepted.append(i)
         except quotas.QuotaExceeded:
             refused.append(i)
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

@@ -185,7 +185,7 @@ def video_json(**fields) -> dict:
     return data
 
 
-def envelope(message: str, type: str = "invalid_request_error", param=None, code=None) -> dict:  # noqa: A002
+def envelope(message: str, type: str = "invalid_request_error", param=None, code=None) -> dict:
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 

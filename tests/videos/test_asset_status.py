@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-
 from django.urls import reverse
-
 
 
 def test_asset_serves_the_archived_file_to_members(client, alice, project, viewer, make_video):

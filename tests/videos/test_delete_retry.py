@@ -3,20 +3,24 @@
 
 from __future__ import annotations
 
-
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from videos.models import Video
 
 
-def test_delete_removes_a_video_that_never_reached_upstream(client, alice, project, make_video):
+def test_delete_removes_a_video_that_never_reached_upstream(
+    client, alice, project, make_video, django_capture_on_commit_callbacks
+):
     video = make_video(project, alice, status="failed", video_file=b"x")
     name = video.video_file.name
     client.force_login(alice)
 
-    r = client.post(reverse("videos:delete", args=[video.public_id]))
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the deletion is committed
+        r = client.post(reverse("videos:delete", args=[video.public_id]))
 
     assert r.status_code == 302 and not Video.objects.exists()
+    assert not default_storage.exists(name)  # its files went with it
 
 
 def test_delete_refuses_a_video_still_rendering(client, alice, project, make_video):

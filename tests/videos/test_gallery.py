@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from django.urls import reverse
 
 from videos.models import Video

@@ -19,8 +19,8 @@ def test_a_stranger_with_any_key_sees_none_of_the_studios_jobs(studio):
     for key in ("sk-sim-local", "anything"):
         stranger = SoraClient(api_key=key, base_url=f"{studio.url}/sim/v1", max_retries=0)
         assert list(stranger.list()) == []
-        for call in (lambda: stranger.retrieve(ours.id), lambda: stranger.delete(ours.id)):
+        for call in (stranger.retrieve, stranger.delete):
             with pytest.raises(SoraError) as refused:
-                call()
+                call(ours.id)
             assert refused.value.status == 404
     assert get_client().retrieve(ours.id).id == ours.id  # still there, still ours

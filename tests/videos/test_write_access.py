@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-
 import pytest
 from django.urls import reverse
 
 from videos.models import Video
-
 
 WRITES = ["remix", "delete", "retry"]
 

@@ -19,7 +19,7 @@ class SoraError(Exception):
         self,
         message: str,
         status: int | None = None,
-        type: str | None = None,  # noqa: A002  (the envelope's own key name)
+        type: str | None = None,
         code: str | None = None,
         param: str | None = None,
         retryable: bool = False,

@@ -20,7 +20,7 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from typing import Any
 
 from standardwebhooks import Webhook
@@ -41,7 +41,7 @@ def new_message_id() -> str:
 
 def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     """The ``v1,<base64>`` signature of one delivery."""
-    moment = datetime.fromtimestamp(int(timestamp), tz=timezone.utc)
+    moment = datetime.fromtimestamp(int(timestamp), tz=UTC)
     return Webhook(_key(secret)).sign(msg_id=msg_id, timestamp=moment, data=body.decode("utf-8"))
 
 
@@ -79,7 +79,7 @@ def verify(
     except UnicodeDecodeError:
         raise WebhookVerificationError("body is not UTF-8") from None
     expected = Webhook(key).sign(
-        msg_id=msg_id, timestamp=datetime.fromtimestamp(timestamp, tz=timezone.utc), data=text
+        msg_id=msg_id, timestamp=datetime.fromtimestamp(timestamp, tz=UTC), data=text
     ).encode()
     candidates = _v1_signatures(raw_signatures)
     if not any(hmac.compare_digest(expected, b"v1," + candidate) for candidate in candidates):
