@@ -216,3 +216,24 @@ def test_delete_removes_ours_and_upstreams(queue, alice, project):
     with pytest.raises(SoraError) as gone:
         get_client().retrieve(video.upstream_id)
     assert gone.value.status == 404
+
+
+def test_the_reconciler_resumes_what_a_dead_worker_left(queue, alice, project):
+    """Redis delivers a task at most once: if the worker dies, the minute schedule's reconciler picks it all up."""
+    waiting = _submit(alice, project, prompt="left waiting")
+    archiving = _submit(alice, project, prompt="left half-archived")
+    services.video_start(video_id=archiving.id)
+    wait_for(
+        lambda: services.video_poll(video_id=archiving.id).status == Status.ARCHIVING, timeout=60, interval=0.1,
+        what="completion upstream",
+    )  # fmt: skip
+    # The archiving worker died holding its lease; the dispatcher's task for `waiting` was lost.
+    Video.objects.filter(id=archiving.id).update(lease_until=timezone.now() - timedelta(seconds=1))
+    queue.clear()
+
+    tasks.reconcile()
+
+    assert ("archive", archiving.id) in queue and "dispatch" in queue
+    services.video_archive(video_id=archiving.id)
+    assert Video.objects.get(id=archiving.id).status == Status.COMPLETED
+    assert Video.objects.get(id=waiting.id).status == Status.PENDING  # started by the dispatch it asked for
