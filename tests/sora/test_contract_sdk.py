@@ -75,12 +75,14 @@ def test_create_and_poll_then_download_every_variant(sdk, tmp_path):
     assert image.size == (SPRITESHEET_TILE_WIDTH * SPRITESHEET_COLUMNS, round(1280 * 160 / 720) * SPRITESHEET_ROWS)
 
 
-def test_the_sdk_polls_at_the_servers_hint(sdk, settings):
-    settings.SIM_RENDER_SECONDS = 1.0
-    started = time.monotonic()
+def test_the_sdk_polls_at_the_servers_hint(sdk, settings, monkeypatch):
+    settings.SIM_RENDER_SECONDS = 1.0  # the hint is a tenth of it: 100 ms (the SDK's own default is 1 s)
+    pauses = []
+    monkeypatch.setattr(sdk.videos, "_sleep", lambda seconds: (pauses.append(seconds), time.sleep(seconds)))
+
     video = finished(sdk, seconds="4")
-    elapsed = time.monotonic() - started
-    assert 1.0 <= elapsed < 5  # hint 100 ms; the SDK default (1 s) would poll far less often
+
+    assert pauses and set(pauses) == {0.1}
     assert video.completed_at >= video.created_at
 
 
