@@ -100,7 +100,7 @@ def take_http(method: str, path: str, *, content: bool = False) -> Fault | None:
     fault = _take(SimFault.objects.filter(kind__in=HTTP_KINDS), method, path)
     if fault is not None:
         return fault
-    rate = float(getattr(settings, "SIM_FAULT_RATE", 0.0))
+    rate = settings.SIM_FAULT_RATE
     if rate <= 0 or random.random() >= rate:
         return None
     choices = ["429", "500", "503", "slow"] + (["cutoff"] if content else [])
@@ -119,7 +119,7 @@ def take_job_failure(path: str) -> Fault | None:
     fault = _take(SimFault.objects.filter(kind=SimFault.Kind.FAIL_JOB), "POST", path)
     if fault is not None:
         return fault
-    rate = float(getattr(settings, "SIM_FAULT_RATE", 0.0)) / 4
+    rate = settings.SIM_FAULT_RATE / 4
     if rate > 0 and random.random() < rate:
         return Fault(SimFault.Kind.FAIL_JOB, code="internal_error")
     return None

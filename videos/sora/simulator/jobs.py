@@ -39,13 +39,8 @@ _threads_lock = threading.Lock()
 _render_slots = threading.BoundedSemaphore(2)
 
 
-def conf(name: str, default):
-    return getattr(settings, name, default)
-
-
 def media_root() -> Path:
-    configured = conf("SIM_MEDIA_DIR", None)
-    return Path(configured) if configured else Path(settings.DATA_DIR) / "simulator"
+    return Path(settings.SIM_MEDIA_DIR)
 
 
 def new_video_id(created_at: int) -> str:
@@ -217,7 +212,7 @@ def _render(job: SimVideo, token: str) -> None:
         prompt=job.prompt,
         palette_seed=int(job.palette_seed),
         scene_seed=seed_of(job.prompt),
-        fps=int(conf("SIM_FPS", 8)),
+        fps=settings.SIM_FPS,
         label=f"{job.model} {job.kind}",
         reference=reference if job.has_reference else None,
     )
@@ -261,7 +256,7 @@ def finish(video_id: str, *, failed: bool) -> bool:
                 status=SimVideo.Status.COMPLETED,
                 progress=100,
                 completed_at=now,
-                expires_at=now + int(conf("SIM_ASSET_TTL_SECONDS", 3600)),
+                expires_at=now + settings.SIM_ASSET_TTL_SECONDS,
                 lease_until=0.0,
             )
         if done == 1:

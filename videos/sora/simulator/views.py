@@ -101,6 +101,11 @@ def _invalid_value(param: str, value, values) -> ApiError:
 # ---------------------------------------------------------------------------------------------------------------
 # The wrapper: request id, method check, auth, faults
 # ---------------------------------------------------------------------------------------------------------------
+def _invalid_type(param: str, expected: str, got: str) -> ApiError:
+    return ApiError(400, f"Invalid type for '{param}': expected {expected}, but got {got} instead.", param=param,
+                    code="invalid_type")  # fmt: skip
+
+
 def _key_hash(request: HttpRequest) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
@@ -111,10 +116,8 @@ def _key_hash(request: HttpRequest) -> str:
             "You didn't provide an API key. You need to provide your API key in an Authorization header using "
             "Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
         )
-    allowed = jobs.conf("SIM_API_KEYS", [])
-    if allowed:
-        allowed = [*allowed, settings.SIMULATOR_API_KEY]  # the studio's own key always works
-    if allowed and not any(hmac.compare_digest(key.encode(), str(candidate).encode()) for candidate in allowed):
+    allowed = [*settings.SIM_API_KEYS, settings.SIMULATOR_API_KEY]  # the studio's own key always works
+    if settings.SIM_API_KEYS and not any(hmac.compare_digest(key.encode(), str(c).encode()) for c in allowed):
         raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -278,12 +281,7 @@ def _prompt(body: Body) -> str:
         raise ApiError(400, "Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
     prompt = body.fields["prompt"]
     if not isinstance(prompt, str):
-        raise ApiError(
-            400,
-            f"Invalid type for 'prompt': expected a string, but got {_json_type(prompt)} instead.",
-            param="prompt",
-            code="invalid_type",
-        )
+        raise _invalid_type("prompt", "a string", _json_type(prompt))
     if not prompt:
         raise ApiError(
             400,
@@ -324,12 +322,7 @@ def _string_field(body: Body, name: str, default: str) -> str:
     if value is None:
         return default
     if not isinstance(value, str):
-        raise ApiError(
-            400,
-            f"Invalid type for '{name}': expected a string, but got {_json_type(value)} instead.",
-            param=name,
-            code="invalid_type",
-        )
+        raise _invalid_type(name, "a string", _json_type(value))
     return value
 
 
@@ -345,13 +338,8 @@ def _seconds(body: Body, name: str = "seconds") -> str:
     if value is None:
         return DEFAULT_SECONDS
     if not isinstance(value, str):
-        raise ApiError(
-            400,
-            f"Invalid type for '{name}': expected one of {_supported(SECONDS).replace(', and', ', or').replace(' and ', ' or ')}, "
-            f"but got {_json_type(value)} instead.",
-            param=name,
-            code="invalid_type",
-        )
+        choices = _supported(SECONDS).replace(", and", ", or").replace(" and ", " or ")
+        raise _invalid_type(name, f"one of {choices}", _json_type(value))
     if value not in SECONDS:
         raise _invalid_value(name, value, SECONDS)
     return value
@@ -401,12 +389,7 @@ def _image(data: bytes, size: str) -> bytes:
 def _input_reference(body: Body, size: str) -> bytes | None:
     if not body.is_json:
         if "input_reference" in body.fields:
-            raise ApiError(
-                400,
-                "Invalid type for 'input_reference': expected a file, but got a string instead.",
-                param="input_reference",
-                code="invalid_type",
-            )
+            raise _invalid_type("input_reference", "a file", "a string")
         upload = body.files.get("input_reference")
         if upload is None:
             return None
@@ -415,12 +398,7 @@ def _input_reference(body: Body, size: str) -> bytes | None:
     if reference is None:
         return None
     if not isinstance(reference, dict):
-        raise ApiError(
-            400,
-            f"Invalid type for 'input_reference': expected an object, but got {_json_type(reference)} instead.",
-            param="input_reference",
-            code="invalid_type",
-        )
+        raise _invalid_type("input_reference", "an object", _json_type(reference))
     keys = set(reference)
     if keys - {"image_url", "file_id"} or len(keys) != 1:
         raise ApiError(
@@ -484,7 +462,7 @@ def _completed_source(video_id: str, key_hash: str, action: str, param: str = "v
 
 def _moderation(prompt: str) -> tuple[str, str]:
     lowered = prompt.lower()
-    for word in jobs.conf("SIM_MODERATION_WORDS", []):
+    for word in settings.SIM_MODERATION_WORDS:
         if word and str(word).lower() in lowered:
             return "moderation_blocked", "Your request was blocked by our moderation system."
     return "", ""
@@ -510,7 +488,7 @@ def _create_job(
     with transaction.atomic():
         SimApiKey.objects.get_or_create(key_hash=key_hash)
         SimApiKey.objects.select_for_update().get(key_hash=key_hash)  # serialises this key's creates
-        limit = int(jobs.conf("SIM_MAX_IN_FLIGHT", 0))
+        limit = settings.SIM_MAX_IN_FLIGHT
         if limit > 0:
             in_flight = 0
             for job in SimVideo.objects.filter(key_hash=key_hash, status__in=SimVideo.PENDING):
@@ -541,7 +519,7 @@ def _create_job(
             prompt=prompt,
             created_at=created_at,
             created=now,
-            render_seconds=float(jobs.conf("SIM_RENDER_SECONDS", 12.0)),
+            render_seconds=settings.SIM_RENDER_SECONDS,
             remixed_from_video_id=remixed_from,
             source_video_id=source,
             palette_seed=str(palette_prompt_seed),
@@ -565,9 +543,8 @@ def _video_response(job: SimVideo) -> HttpResponse:
 
 
 def _poll_after_ms(job: SimVideo) -> int:
-    configured = jobs.conf("SIM_POLL_AFTER_MS", None)
-    if configured is not None:
-        return int(configured)
+    if settings.SIM_POLL_AFTER_MS is not None:
+        return settings.SIM_POLL_AFTER_MS
     return int(max(100, min(job.render_seconds * 1000 / 10, 10_000)))
 
 
@@ -634,9 +611,7 @@ def _list(request: HttpRequest, key_hash: str) -> HttpResponse:
     try:
         limit = int(raw_limit)
     except ValueError:
-        raise ApiError(
-            400, f"Invalid type for 'limit': expected an integer, but got '{raw_limit}' instead.", param="limit", code="invalid_type"
-        ) from None
+        raise _invalid_type("limit", "an integer", f"'{raw_limit}'") from None
     if limit < 0:
         raise ApiError(400, f"Invalid 'limit': integer below minimum value. Expected a value >= 0, but got {limit} instead.", param="limit", code="integer_below_min_value")
     if limit > 100:
@@ -717,7 +692,7 @@ def remix(request: HttpRequest, video_id: str, *, key_hash: str) -> HttpResponse
         raise ApiError(404, f"Video with id '{video_id}' not found.", param="video_id")
     prompt = _prompt(body)
     source = _completed_source(video_id, key_hash, "remix")
-    hours = int(jobs.conf("SIM_REMIX_WINDOW_HOURS", 0))
+    hours = settings.SIM_REMIX_WINDOW_HOURS
     if hours > 0 and time.time() > source.created_at + hours * 3600:
         raise ApiError(
             400,

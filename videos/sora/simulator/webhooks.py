@@ -28,13 +28,9 @@ TIMEOUT = (3.0, 10.0)
 LEASE_SECONDS = 60.0
 
 
-def _conf(name: str, default):
-    return getattr(settings, name, default)
-
-
 def configured() -> tuple[str, str] | None:
-    url = _conf("SIM_WEBHOOK_URL", "")
-    secret = _conf("SIM_WEBHOOK_SECRET", "")
+    url = settings.SIM_WEBHOOK_URL
+    secret = settings.SIM_WEBHOOK_SECRET
     if url and isinstance(secret, str) and secret.startswith(signing.SECRET_PREFIX):
         return url, secret
     return None
@@ -83,8 +79,8 @@ def resume_due(now: float | None = None) -> None:
 
 def deliver(pk: int) -> None:
     """Attempt one delivery until it is accepted or the attempts run out."""
-    max_attempts = int(_conf("SIM_WEBHOOK_MAX_ATTEMPTS", 8))
-    backoff = float(_conf("SIM_WEBHOOK_BACKOFF_SECONDS", 5.0))
+    max_attempts = settings.SIM_WEBHOOK_MAX_ATTEMPTS
+    backoff = settings.SIM_WEBHOOK_BACKOFF_SECONDS
     while True:
         delivery = SimWebhookDelivery.objects.filter(pk=pk).first()
         if delivery is None or delivery.delivered_at is not None or delivery.gave_up:
