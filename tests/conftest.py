@@ -87,7 +87,12 @@ def studio(live_server, settings, transactional_db, seeded_models):
     settings.OPENAI_API_KEY = ""
     settings.OPENAI_BASE_URL = f"{live_server.url}/sim/v1"
     settings.SORA_SIMULATOR = True
-    return live_server
+    yield live_server
+    # The simulator renders in threads of this process: none may outlive its test (each holds a database
+    # connection, and a cluster forked by a later test must not inherit an open SQLite connection).
+    from videos.sora.simulator import jobs
+
+    assert jobs.wait_idle(30), "simulator threads still running"
 
 
 def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):

@@ -21,10 +21,15 @@ def q_cluster(studio, monkeypatch):
     from django_q.cluster import Cluster
     from django_q.conf import Conf
 
+    from videos.sora.simulator import jobs
+
     monkeypatch.setattr(Conf, "SYNC", False)
     monkeypatch.setattr(Conf, "CLUSTER_NAME", f"sora-test-{uuid.uuid4().hex[:8]}")
     handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
-    connections.close_all()  # the forked workers must open their own connections
+    # The forked workers must open their own connections: SQLite forbids carrying an open one across fork()
+    # (sqlite.org/howtocorrupt.html 2.6; seen here as a pusher that stopped seeing new tasks).
+    assert jobs.wait_idle(30), "simulator threads still running"
+    connections.close_all()
     cluster = Cluster(get_broker())
     cluster.start()
     try:
