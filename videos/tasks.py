@@ -41,26 +41,26 @@ def enqueue_refresh(video_id: int) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Tasks
 # ---------------------------------------------------------------------------------------------------------------
+def _startable() -> list[int]:
+    in_flight = Video.objects.filter(status__in=Video.IN_FLIGHT).count()
+    return scheduling.pick_fairly(free_slots=settings.SORA_MAX_IN_FLIGHT - in_flight, user_cap=quotas.max_in_flight)
+
+
 def dispatch_videos() -> int:
-    """Start waiting videos while the site-wide cap allows, round-robin by user. One dispatcher at a time."""
-    token = leases.acquire("dispatcher", 120)
-    if token is None:
-        return 0
+    """Start waiting videos while the site-wide cap allows, round-robin by user. One dispatcher at a time.
+
+    A dispatch turned away because another one holds the lease relies on the holder: after letting go, the holder
+    looks once more and goes on if videos became startable meanwhile (no lost wake-up)."""
     started = 0
-    try:
-        while True:
-            in_flight = Video.objects.filter(status__in=Video.IN_FLIGHT).count()
-            ids = scheduling.pick_fairly(
-                free_slots=settings.SORA_MAX_IN_FLIGHT - in_flight, user_cap=quotas.max_in_flight
-            )
-            if not ids:
-                break
-            for video_id in ids:
-                if services.video_start(video_id=video_id) is not None:
-                    started += 1
-            leases.renew("dispatcher", token, 120)
-    finally:
-        leases.release("dispatcher", token)
+    while (token := leases.acquire("dispatcher", 120)) is not None:
+        try:
+            while ids := _startable():
+                started += sum(services.video_start(video_id=video_id) is not None for video_id in ids)
+                leases.renew("dispatcher", token, 120)
+        finally:
+            leases.release("dispatcher", token)
+        if not _startable():
+            break
     if started:
         enqueue_follow()
     return started
