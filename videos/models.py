@@ -63,7 +63,8 @@ class Video(models.Model):
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
 
-    IN_FLIGHT = (Status.SUBMITTING, Status.QUEUED, Status.IN_PROGRESS)
+    RENDERING = (Status.QUEUED, Status.IN_PROGRESS)  # known upstream and followed by the poller
+    IN_FLIGHT = (Status.SUBMITTING, *RENDERING)
     UNFINISHED = (Status.PENDING, Status.SUBMITTING, Status.QUEUED, Status.IN_PROGRESS, Status.ARCHIVING)
 
     class Fit(models.TextChoices):

@@ -7,22 +7,19 @@ once) or races a webhook does no harm.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from datetime import timezone as dt_timezone
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Project, User
@@ -303,20 +300,18 @@ def _adopt_orphan(video: Video) -> bool:
     seconds, created after our first attempt, not linked to any of our videos) instead of creating a second one."""
     client = client_for(video.model)
     since = int((video.created_at - timedelta(minutes=1)).timestamp())
-    known = set(Video.objects.exclude(upstream_id=None).values_list("upstream_id", flat=True))
+    parent_upstream = video.remixed_from.upstream_id if video.remixed_from_id and video.remixed_from else None
     try:
         for remote in client.list(order="desc", limit=100):
             if remote.created_at < since:
                 break
-            if remote.id in known:
-                continue
-            parent_upstream = video.remixed_from.upstream_id if video.remixed_from_id and video.remixed_from else None
             if (
                 remote.prompt == video.prompt
                 and remote.model == video.model
                 and remote.size == video.size
                 and str(remote.seconds) == str(video.seconds)
                 and remote.remixed_from_video_id == parent_upstream
+                and not Video.objects.filter(upstream_id=remote.id).exists()  # not one of ours already
             ):
                 updated = Video.objects.filter(id=video.id, upstream_id__isnull=True).update(
                     upstream_id=remote.id, submitted_at=timezone.now(), lease_until=None, next_poll_at=timezone.now()
@@ -371,7 +366,7 @@ def video_apply_remote(*, video: Video, remote) -> Video:
         video.status, video.progress = new_status, progress
         Video.objects.filter(id=video.id, status__in=allowed).update(
             status=new_status, progress=progress, next_poll_at=now + poll_delay(video, remote.poll_after_ms),
-            poll_count=video.poll_count + 1, updated_at=now,
+            poll_count=F("poll_count") + 1, updated_at=now,
         )  # fmt: skip
     elif remote.status == "completed":
         moved = Video.objects.filter(id=video.id, status__in=Video.IN_FLIGHT).update(
@@ -410,7 +405,7 @@ def _fail(video: Video, *, code: str, message: str) -> None:
 
 def video_poll(*, video_id: int) -> Video:
     video = Video.objects.get(id=video_id)
-    if video.status not in (Status.QUEUED, Status.IN_PROGRESS) or not video.upstream_id:
+    if video.status not in Video.RENDERING or not video.upstream_id:
         return video
     try:
         remote = client_for(video.model).retrieve(video.upstream_id)
@@ -437,20 +432,15 @@ class _Saved:
 
 
 def _archive_variant(client, video: Video, variant: str) -> _Saved:
-    """Stream one variant into a temporary file (never whole in memory), then into our storage."""
+    """Stream one variant into a temporary file (never whole in memory; the client counts and hashes the bytes as
+    they arrive), then into our storage."""
     with tempfile.TemporaryFile() as tmp:
         download = client.download(video.upstream_id, tmp, variant=variant)
-        tmp.seek(0)
-        digest = hashlib.sha256()
-        for chunk in iter(lambda: tmp.read(1 << 20), b""):
-            digest.update(chunk)
-        if download.sha256 and download.sha256 != digest.hexdigest():
-            raise SoraError(f"The {variant} changed while it was being saved.", retryable=True)
         tmp.seek(0)
         field = getattr(video, f"{variant}_file")
         name = field.field.generate_filename(video, f"{video.public_id}.{EXTENSIONS[variant]}")
         saved_name = default_storage.save(name, File(tmp, name=name))
-        return _Saved(saved_name, download.bytes, digest.hexdigest())
+        return _Saved(saved_name, download.bytes, download.sha256)
 
 
 def video_archive(*, video_id: int) -> Video | None:
@@ -501,7 +491,7 @@ def video_delete(*, video: Video) -> None:
     contract allows deleting completed or failed jobs only), so it must finish first."""
     from videos import quotas
 
-    if video.status in (Status.SUBMITTING, Status.QUEUED, Status.IN_PROGRESS, Status.ARCHIVING):
+    if video.status in (*Video.IN_FLIGHT, Status.ARCHIVING):
         raise ValidationError("This video is still being made; delete it once it has finished or failed.")
     if video.upstream_id:
         try:
@@ -543,6 +533,3 @@ def video_retry(*, video: Video, user: User) -> Video:
     )  # fmt: skip
     return _save_new([retry])[0]
 
-
-def estimated_cost(model: str, size: str, seconds: int) -> Decimal:
-    return model_for(model).cost(size, seconds)

@@ -73,7 +73,7 @@ def archive_video(video_id: int) -> None:
 def refresh_video(video_id: int) -> None:
     """Bring one video up to date from the upstream now (after a webhook, or from the admin)."""
     video = Video.objects.filter(id=video_id).first()
-    if video is not None and video.upstream_id and video.status in (Status.QUEUED, Status.IN_PROGRESS, Status.SUBMITTING):
+    if video is not None and video.upstream_id and video.status in Video.IN_FLIGHT:
         services.video_poll(video_id=video_id)
 
 
@@ -105,7 +105,7 @@ def follow_videos(max_seconds: float | None = None) -> int:
         while True:
             now = timezone.now()
             due = Video.objects.filter(
-                status__in=(Status.QUEUED, Status.IN_PROGRESS), upstream_id__isnull=False, next_poll_at__lte=now
+                status__in=Video.RENDERING, upstream_id__isnull=False, next_poll_at__lte=now
             ).values_list("id", flat=True)
             for video_id in due:
                 services.video_poll(video_id=video_id)
@@ -117,7 +117,7 @@ def follow_videos(max_seconds: float | None = None) -> int:
             if retry_at is not None and retry_at <= now:
                 enqueue_dispatch()
                 retry_at = now + timedelta(seconds=settings.POLL_MAX_SECONDS)
-            upcoming = Video.objects.filter(status__in=(Status.QUEUED, Status.IN_PROGRESS)).aggregate(
+            upcoming = Video.objects.filter(status__in=Video.RENDERING).aggregate(
                 at=Min("next_poll_at")
             )["at"]
             if retry_at is not None:
@@ -133,7 +133,7 @@ def follow_videos(max_seconds: float | None = None) -> int:
     # once-a-minute schedule.
     # (Not in django-q2's sync mode, used by unit tests: there the hand-over would recurse.)
     if not Conf.SYNC and Video.objects.filter(
-        Q(status__in=(Status.QUEUED, Status.IN_PROGRESS)) | Q(status=Status.PENDING, lease_until__isnull=False)
+        Q(status__in=Video.RENDERING) | Q(status=Status.PENDING, lease_until__isnull=False)
     ).exists():
         enqueue_follow()
     return polls

@@ -20,7 +20,7 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from standardwebhooks import Webhook
