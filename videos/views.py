@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import Role, can, project_for, video_file_for, video_for
 from accounts.models import Membership, User
-from videos import selectors, services
+from videos import quotas, selectors, services
 from videos.forms import (
     GalleryFilterForm,
     RemixForm,
@@ -42,26 +42,21 @@ def _querystring_without_page(request: HttpRequest) -> str:
 
 def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
     if project is not None:
-        owners = list(User.objects.filter(memberships__project=project).order_by("username").values_list("username", flat=True))
+        owners = selectors.project_owners(project)
+        writable = []  # this page offers "New video" in its own project only
+        can_create = can(project.membership, Role.EDITOR)
     else:
-        owners = list(
-            User.objects.filter(memberships__project__memberships__user=request.user)
-            .distinct()
-            .order_by("username")
-            .values_list("username", flat=True)
-        )
-    form = GalleryFilterForm(request.GET or None, owners=owners)
+        owners = User.objects.filter(memberships__project__memberships__user=request.user).distinct().order_by("username")
+        memberships = Membership.objects.filter(user=request.user).select_related("project").order_by("project__name")
+        writable = [m.project for m in memberships if m.has_role(Role.EDITOR)]
+        can_create = bool(writable)
+    form = GalleryFilterForm(request.GET or None, owners=list(owners.values_list("username", flat=True)))
     videos = selectors.gallery(request.user, project=project, filters=form.filters())
     page_obj = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
-    memberships = list(
-        Membership.objects.filter(user=request.user).select_related("project").order_by("project__name")
-    )
-    writable = [m.project for m in memberships if m.has_role(Role.EDITOR)]
     ctx = {
         "page": "gallery",
         "project": project,
-        "membership": getattr(project, "membership", None),
-        "can_create": project is None and writable or (project is not None and can(project.membership, Role.EDITOR)),
+        "can_create": can_create,
         "writable_projects": writable,
         "form": form,
         "page_obj": page_obj,
@@ -115,7 +110,7 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
         "project": project,
         "form": form,
         "model_table": form.model_table(),
-        "allowance": _allowance(request.user, project),
+        "allowance": quotas.allowance_for(user=request.user, project=project),
     }
     return render(request, "videos/create.html", ctx, status=400 if form.errors else 200)
 
@@ -126,12 +121,6 @@ def _add_service_errors(form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
-
-
-def _allowance(user, project):
-    from videos import quotas
-
-    return quotas.allowance_for(user=user, project=project)
 
 
 @login_required
@@ -151,11 +140,9 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
         "remix_deadline": video.remix_deadline(),
         "remix_window_hours": settings.REMIX_WINDOW_HOURS,
         "lineage_root": root,
-        "ancestors": ancestors,
         "ancestor_ids": {a.id for a in ancestors},
         "parent": video.remixed_from,
         "generation": len(ancestors),
-        "now": now,
     }
     return render(request, "videos/detail.html", ctx)
 
@@ -247,17 +234,21 @@ def status(request: HttpRequest) -> JsonResponse:
         videos = list(videos)
     except ValidationError:
         return JsonResponse({"error": "ids must be video ids"}, status=400)
+    # Only the fragments the asking page shows: gallery cards (cards=1) or the video page's player area (media=1).
+    fragments = {"bar": "videos/progress_bar.html"}
+    if request.GET.get("cards") == "1":
+        fragments["card"] = "videos/video_card.html"
+    if request.GET.get("media") == "1":
+        fragments["media"] = "videos/detail_media.html"
+    show_project = request.GET.get("show_project") == "1"
     out = {}
-    want_media = request.GET.get("media") == "1"
     for video in videos:
+        context = {"video": video, "show_project": show_project}
         out[str(video.public_id)] = {
             "status": video.status,
             "status_label": video.get_status_display(),
             "progress": video.progress,
             "finished": not video.is_unfinished,
-            "card": render_to_string("videos/video_card.html", {"video": video, "show_project": request.GET.get("show_project") == "1"}, request=request),
-            "bar": render_to_string("videos/progress_bar.html", {"video": video}, request=request),
+            **{name: render_to_string(template, context, request=request) for name, template in fragments.items()},
         }
-        if want_media:
-            out[str(video.public_id)]["media"] = render_to_string("videos/detail_media.html", {"video": video}, request=request)
     return JsonResponse({"videos": out})

@@ -30,7 +30,7 @@
       el.className = "status status-" + v.status;
     });
     var card = document.querySelector('[data-video="' + id + '"]');
-    if (card && (v.finished || card.className.indexOf("status-" + v.status) === -1)) swap(card, v.card);
+    if (card && v.card && (v.finished || card.className.indexOf("status-" + v.status) === -1)) swap(card, v.card);
     var media = document.querySelector('[data-media-for="' + id + '"]');
     if (media && v.media && (v.finished || media.getAttribute("data-status") !== v.status)) {
       var replace = function () {
@@ -50,6 +50,7 @@
     var ids = liveIds();
     if (!ids.length) return;
     var q = "?ids=" + encodeURIComponent(ids.join(",")) + (showProject ? "&show_project=1" : "") +
+      (document.querySelector("[data-video]") ? "&cards=1" : "") +
       (document.querySelector("[data-media-for]") ? "&media=1" : "");
     fetch(url + q, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })

@@ -44,6 +44,17 @@ def test_status_reports_progress_of_visible_videos_only(client, alice, project, 
     assert data[str(mine.public_id)]["progress"] == 42
     assert 'aria-valuenow="42"' in data[str(mine.public_id)]["bar"]
     assert "data-media-for" in data[str(mine.public_id)]["media"]
+    assert "card" not in data[str(mine.public_id)]  # the video page has no gallery card to refresh
+
+
+def test_status_renders_cards_for_a_gallery(client, alice, project, make_video):
+    video = make_video(project, alice, status="in_progress", progress=42)
+    client.force_login(alice)
+
+    data = client.get(reverse("videos:status"), {"ids": str(video.public_id), "cards": "1"}).json()["videos"]
+
+    fragments = data[str(video.public_id)]
+    assert 'data-video="%s"' % video.public_id in fragments["card"] and "media" not in fragments
 
 
 def test_status_refuses_bad_ids_and_needs_login(client, alice):
