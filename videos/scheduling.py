@@ -61,6 +61,14 @@ def pick_fairly(
         return (row.get("in_flight", 0), row.get("last_start") or epoch, queues[owner_id][0].created_at)
 
     in_flight = {owner: stats.get(owner, {}).get("in_flight", 0) for owner in queues}
+    caps: dict[tuple[int, int], int | None] = {}  # a cap depends on owner and project: ask once per pair
+
+    def cap_for(video: Video) -> int | None:
+        key = (video.owner_id, video.project_id)
+        if key not in caps:
+            caps[key] = user_cap(video)
+        return caps[key]
+
     chosen: list[int] = []
     order = sorted(queues, key=turn_order)
     while len(chosen) < free_slots and order:
@@ -69,7 +77,7 @@ def pick_fairly(
             if len(chosen) >= free_slots:
                 break
             video = queues[owner].pop(0)
-            cap = user_cap(video)
+            cap = cap_for(video)
             if cap is not None and in_flight[owner] >= cap:
                 continue  # this owner is at their own limit: their videos wait, others go on
             chosen.append(video.id)

@@ -118,3 +118,17 @@ def test_dispatch_respects_the_site_cap(alice, bob, project, settings, monkeypat
     assert Video.objects.filter(status=Status.PENDING).count() == 19
     assert Video.objects.get(id=started[0]).get_status_display() in ("Queued",)
     assert Video.objects.filter(status=Status.PENDING).first().get_status_display() == "Waiting for a slot"
+
+
+@pytest.mark.django_db
+def test_each_owners_cap_is_asked_once_per_project_not_once_per_video(alice, project):
+    for i in range(10):
+        submit(alice, project, prompt=f"a{i}")
+    asked = []
+
+    def cap(video):
+        asked.append(video.id)
+        return 3
+
+    assert len(scheduling.pick_fairly(free_slots=10, user_cap=cap)) == 3
+    assert len(asked) == 1
