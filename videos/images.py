@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
-ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+from videos.sora.catalog import IMAGE_FORMATS
+
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 Mpx: far above any useful reference, far below a decompression bomb
 
@@ -31,7 +32,7 @@ def check_image(fh) -> Image.Image:
                     f"The image is {width}×{height} ({width * height / 1e6:.0f} megapixels); "
                     f"the limit is {MAX_PIXELS // 1_000_000} megapixels."
                 )
-            if image.format not in ALLOWED_FORMATS:
+            if image.format not in IMAGE_FORMATS:
                 raise ValidationError(f"Use a JPEG, PNG or WebP image (this file is {image.format or 'unknown'}).")
             image.load()
     except ValidationError:

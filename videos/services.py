@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import Project, User
 from videos.models import SoraModel, Video
 from videos.sora import client as sora_client
-from videos.sora.catalog import PROMPT_MAX_LENGTH
+from videos.sora.catalog import CONTENT, PROMPT_MAX_LENGTH, VARIANTS
 from videos.sora.errors import SoraError
 from videos.sora.types import ImageUpload
 
@@ -34,8 +34,6 @@ Status = Video.Status
 
 # A worker holding a lease on a video (creating or archiving it) is presumed dead after this long.
 LEASE = timedelta(minutes=5)
-VARIANTS = ("video", "thumbnail", "spritesheet")
-EXTENSIONS = {"video": "mp4", "thumbnail": "webp", "spritesheet": "jpg"}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -438,7 +436,7 @@ def _archive_variant(client, video: Video, variant: str) -> _Saved:
         download = client.download(video.upstream_id, tmp, variant=variant)
         tmp.seek(0)
         field = getattr(video, f"{variant}_file")
-        name = field.field.generate_filename(video, f"{video.public_id}.{EXTENSIONS[variant]}")
+        name = field.field.generate_filename(video, f"{video.public_id}.{CONTENT[variant][1]}")
         saved_name = default_storage.save(name, File(tmp, name=name))
         return _Saved(saved_name, download.bytes, download.sha256)
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import mimetypes
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,14 +21,11 @@ from videos.forms import (
     looks_like_several_changes,
 )
 from videos.ranges import ranged_file_response
+from videos.sora.catalog import CONTENT
 
 PAGE_SIZE = 24
-VARIANT_TYPES = {
-    "video": "video/mp4",
-    "thumbnail": "image/webp",
-    "spritesheet": "image/jpeg",
-    "reference": "image/png",  # the input image, stored fitted as PNG (videos.images.fit_image)
-}
+# Archived variants, and the input image (stored fitted as PNG: videos.images.fit_image): MIME type, extension.
+FILES = {**CONTENT, "reference": ("image/png", "png")}
 
 
 def _querystring_without_page(request: HttpRequest) -> str:
@@ -206,19 +201,19 @@ def retry(request: HttpRequest, public_id) -> HttpResponse:
 def asset(request: HttpRequest, public_id, variant: str) -> HttpResponse:
     """An archived file or the reference image, served only to members of the video's project; one byte range
     when asked (video players seek with Range:)."""
-    if variant not in VARIANT_TYPES:
+    if variant not in FILES:
         raise Http404("No such file.")
     video = video_file_for(request.user, public_id)
     field = video.input_reference if variant == "reference" else getattr(video, f"{variant}_file")
     if not field:
         raise Http404("This file has not been saved yet.")
-    ext = mimetypes.guess_extension(VARIANT_TYPES[variant]) or ""
+    content_type, extension = FILES[variant]
     response = ranged_file_response(
         request,
         field.open("rb"),
-        content_type=VARIANT_TYPES[variant],
+        content_type=content_type,
         as_attachment=request.GET.get("download") == "1",
-        filename=f"sora-{video.public_id}-{variant}{'.jpg' if variant == 'spritesheet' else ext}",
+        filename=f"sora-{video.public_id}-{variant}.{extension}",
     )
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -18,6 +18,12 @@ DEFAULT_SIZE = "720x1280"
 DEFAULT_SECONDS = "4"
 PROMPT_MAX_LENGTH = 32000
 
+# A finished job's content variants (contract 3.5): MIME type and the file extension it is saved with.
+CONTENT = {"video": ("video/mp4", "mp4"), "thumbnail": ("image/webp", "webp"), "spritesheet": ("image/jpeg", "jpg")}
+VARIANTS = tuple(CONTENT)
+# Image formats an input_reference may be (contract 3.1), by Pillow's format name.
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
 
 @dataclass(frozen=True)
 class ModelSpec:

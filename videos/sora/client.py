@@ -37,8 +37,9 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
+from .catalog import VARIANTS
 from .errors import SoraError
-from .types import VARIANTS, DeletedVideo, Download, ImageUpload, Video, VideoPage
+from .types import DeletedVideo, Download, ImageUpload, Video, VideoPage
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,6 @@ EXPIRED = "expired"  # seen on batch output only (contract 2.1)
 PENDING_STATUSES = frozenset({QUEUED, IN_PROGRESS})
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, EXPIRED})
 
-VARIANTS = ("video", "thumbnail", "spritesheet")
-
 
 def _object(data: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):

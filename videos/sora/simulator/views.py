@@ -29,9 +29,11 @@ from PIL import Image, UnidentifiedImageError
 
 from videos.sora.catalog import (
     ALL_SIZES,
+    CONTENT,
     DEFAULT_MODEL,
     DEFAULT_SECONDS,
     DEFAULT_SIZE,
+    IMAGE_FORMATS,
     MODELS,
     PROMPT_MAX_LENGTH,
     SECONDS,
@@ -49,12 +51,7 @@ from .render import (
 
 logger = logging.getLogger(__name__)
 
-VARIANTS = {
-    "video": (VIDEO_FILE, "video/mp4"),
-    "thumbnail": (THUMBNAIL_FILE, "image/webp"),
-    "spritesheet": (SPRITESHEET_FILE, "image/jpeg"),
-}
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+FILES = {"video": VIDEO_FILE, "thumbnail": THUMBNAIL_FILE, "spritesheet": SPRITESHEET_FILE}
 MAX_EXTENDED_SECONDS = 120
 CHARACTER_NAME_MAX = 80
 INVALID = "invalid_request_error"
@@ -661,8 +658,8 @@ def video(request: HttpRequest, video_id: str, *, key_hash: str) -> HttpResponse
 @api("GET", content=True)
 def content(request: HttpRequest, video_id: str, *, key_hash: str) -> HttpResponse:
     variant = request.GET.get("variant", "video")
-    if variant not in VARIANTS:
-        raise _invalid_value("variant", variant, VARIANTS)
+    if variant not in CONTENT:
+        raise _invalid_value("variant", variant, CONTENT)
     job = _own_video(video_id, key_hash)
     if job.status == SimVideo.Status.FAILED:
         raise ApiError(404, f"Video '{video_id}' failed to generate; it has no content.", param="video_id")
@@ -671,13 +668,12 @@ def content(request: HttpRequest, video_id: str, *, key_hash: str) -> HttpRespon
     if job.expires_at is not None and time.time() >= job.expires_at:
         jobs.delete_media(job)
         raise ApiError(404, f"The content of video '{video_id}' has expired (expires_at {job.expires_at}).", param="video_id")
-    filename, mime = VARIANTS[variant]
-    path = Path(job.media_dir) / filename
+    mime, extension = CONTENT[variant]
+    path = Path(job.media_dir) / FILES[variant]
     try:
         handle = path.open("rb")
     except FileNotFoundError:
         raise ApiError(404, f"The content of video '{video_id}' is no longer available.", param="video_id") from None
-    extension = filename.rsplit(".", 1)[-1]
     response = FileResponse(handle, content_type=mime, as_attachment=False, filename=f"{job.id}.{extension}")
     response["Content-Length"] = str(path.stat().st_size)
     return response
