@@ -15,7 +15,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -403,8 +403,7 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.action(description="Retry (a new video with the same settings, on the owner's quota)")
     def retry(self, request, queryset):
         def one(video):
-            with transaction.atomic():
-                return services.video_retry(video=video, user=video.owner)
+            return services.video_retry(video=video, user=video.owner)  # atomic itself: a refusal changes nothing
 
         self._each(request, queryset.select_related("owner", "project", "remixed_from"), one, "Retried")
 

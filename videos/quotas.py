@@ -44,7 +44,6 @@ from videos.models import (
     QuotaGrant,
     QuotaRule,
     QuotaUsage,
-    SoraModel,
     Video,
 )
 
@@ -424,10 +423,6 @@ def usage_for(rule: QuotaRule, user=None, now: datetime | None = None) -> list[L
     start, end = period_bounds(rule.period, now)
     usage = QuotaUsage.objects.filter(rule=rule, user=_subject(rule, user), period_start=start).first()
     return list(_limits(rule, usage, end))
-
-
-def known_models() -> list[str]:
-    return list(SoraModel.objects.values_list("name", flat=True))
 
 
 __all__ = [
