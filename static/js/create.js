@@ -1,5 +1,5 @@
-// The create form: only the sizes the chosen model makes, a live cost estimate, a prompt counter, and a submit
-// button that cannot be double-clicked (the server also ignores a repeated submit token).
+// The create form: only the sizes the chosen model makes, a live cost estimate against the allowance, and a
+// prompt counter. (One-click submit: forms.js.)
 (function () {
   "use strict";
   var form = document.querySelector(".create-form");
@@ -61,12 +61,4 @@
   prompt.addEventListener("input", count);
   refresh();
   count();
-
-  form.addEventListener("submit", function () {
-    var button = form.querySelector("button[type=submit]");
-    if (button) {
-      // Disable after the browser has captured the form data.
-      setTimeout(function () { button.disabled = true; button.textContent = "Submitting…"; }, 0);
-    }
-  });
 })();

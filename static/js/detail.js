@@ -1,5 +1,5 @@
 // The video page: the remix window countdown, the several-changes hint, "play both" for the side-by-side
-// comparison, one-click submits, and a soft refresh (no page load) when the video finishes rendering, so its
+// comparison, and a soft refresh (no page load) when the video finishes rendering, so its
 // downloads, remix form and lineage appear in place.
 (function () {
   "use strict";
@@ -43,12 +43,6 @@
         document.querySelectorAll("[data-compare]").forEach(function (v) { v.currentTime = 0; v.play(); });
       });
     }
-    document.querySelectorAll("form[data-submit-once]").forEach(function (f) {
-      f.addEventListener("submit", function () {
-        var b = f.querySelector("button[type=submit]");
-        if (b) setTimeout(function () { b.disabled = true; }, 0);
-      });
-    });
   }
 
   document.addEventListener("video:page-finished", function () {
