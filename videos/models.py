@@ -154,6 +154,11 @@ class Video(models.Model):
         return self.status in self.UNFINISHED
 
     @property
+    def is_busy(self) -> bool:
+        """Being made or saved right now: it can be deleted once it has finished or failed (or before it started)."""
+        return self.status in (*self.IN_FLIGHT, self.Status.ARCHIVING)
+
+    @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 

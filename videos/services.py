@@ -489,7 +489,7 @@ def video_delete(*, video: Video) -> None:
     contract allows deleting completed or failed jobs only), so it must finish first."""
     from videos import quotas
 
-    if video.status in (*Video.IN_FLIGHT, Status.ARCHIVING):
+    if video.is_busy:
         raise ValidationError("This video is still being made; delete it once it has finished or failed.")
     if video.upstream_id:
         try:

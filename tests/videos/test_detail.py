@@ -47,3 +47,11 @@ def test_viewer_sees_the_video_but_no_write_buttons(client, alice, project, view
     body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
     assert "ask an owner for the editor role" in body
     assert reverse("videos:delete", args=[video.public_id]) not in body
+
+
+def test_delete_is_offered_only_when_the_video_is_not_being_made(client, alice, project, make_video):
+    client.force_login(alice)
+    for status, offered in (("pending", True), ("in_progress", False), ("archiving", False), ("failed", True)):
+        video = make_video(project, alice, status=status)
+        body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
+        assert (reverse("videos:delete", args=[video.public_id]) in body) is offered, status

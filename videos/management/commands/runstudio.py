@@ -30,8 +30,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("ensure_admin", stdout=self.stdout)
-        if "setup_schedules" in _commands():
-            call_command("setup_schedules", verbosity=0)
+        call_command("setup_schedules", verbosity=0)
 
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
         env = dict(os.environ)
@@ -122,8 +121,3 @@ def _group_alive(pgid: int) -> bool:
         return True
     return True
 
-
-def _commands() -> dict:
-    from django.core.management import get_commands
-
-    return get_commands()
