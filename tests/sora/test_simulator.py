@@ -643,6 +643,20 @@ def test_webhook_is_signed_and_retried_with_the_same_webhook_id(client, receiver
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_delivery_left_by_a_dead_process_is_resumed_by_the_next_request(client, receiver):
+    body = json.dumps({"id": "evt_1", "object": "event", "created_at": 1, "type": "video.completed", "data": {"id": "v"}})
+    SimWebhookDelivery.objects.create(
+        webhook_id=signing.new_message_id(), event_id="evt_1", video_id="v", url=receiver.url, body=body,
+        attempts=1, next_attempt_at=0.0, lease_until=0.0,  # its process died after one attempt
+    )  # fmt: skip
+
+    assert get(client, "/videos").status_code == 200
+
+    headers, delivered = receiver.wait_for(1)[0]
+    assert signing.verify(SECRET, headers, delivered)["id"] == "evt_1"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_failed_job_sends_video_failed(client, receiver):
     video = create(client, prompt="blocked-content please")
     headers, body = receiver.wait_for(1)[0]

@@ -65,7 +65,10 @@ def enqueue(video_id: str, event_type: str) -> SimWebhookDelivery | None:
 
 
 def resume_due(now: float | None = None) -> None:
-    """Restart deliveries left behind by a dead process (lease expired, not delivered, not given up)."""
+    """Restart deliveries left behind by a dead process (lease expired, not delivered, not given up). Called on
+    every simulator request, so it costs nothing while webhooks are off."""
+    if configured() is None:
+        return
     now = time.time() if now is None else now
     due = SimWebhookDelivery.objects.filter(
         delivered_at__isnull=True, gave_up=False, lease_until__lt=now, next_attempt_at__lte=now
