@@ -1,7 +1,8 @@
-"""Who may see and do what: the one place that decides.
+"""Who may see and do what in a project: the one place that decides for projects and memberships.
 
 An outsider gets 404 for anything in a project they are not in (it does not exist, for them); a member whose
-role is too weak for the action gets 403. Views fetch projects and videos only through these functions.
+role is too weak for the action gets 403. Views fetch projects only through these functions; each app that owns
+objects inside a project decides access to them with these rules in its own access module (videos/access.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.http import Http404
 from accounts.models import Membership, Project
 
 if TYPE_CHECKING:
+    from accounts.actors import Actor
     from accounts.models import User
 
 Role = Membership.Role
@@ -55,34 +57,15 @@ def can(membership: Membership | None, role: str) -> bool:
     return membership is not None and membership.has_role(role)
 
 
-def video_for(user: User, public_id: UUID | str, role: str = Role.VIEWER):
-    """The video with this public id, if `user` may act on its project with at least `role` (404/403 otherwise).
-
-    The returned video carries the caller's membership as `video.membership`.
-    """
-    from videos.models import Video
-
-    video = (
-        Video.objects.select_related("project", "owner", "remixed_from")
-        .filter(public_id=public_id, deleted_at__isnull=True)
-        .first()
-        if user.is_authenticated
-        else None
-    )
-    if video is None:
-        raise Http404("No such video.")
-    video.membership = require_role(membership_for(user, video.project), role)
-    return video
-
-
-def video_file_for(user: User, public_id: UUID | str):
-    """The video whose archived files `user` may download: a project member's, or any for staff who may view videos
-    in the admin (the operators' console shows thumbnails of every video)."""
-    from videos.models import Video
-
-    if user.is_authenticated and user.is_staff and user.has_perm("videos.view_video"):
-        video = Video.objects.filter(public_id=public_id).first()
-        if video is None:
-            raise Http404("No such video.")
-        return video
-    return video_for(user, public_id)
+def require_actor_role(actor: Actor, project: Project, role: str) -> Membership | None:
+    """The check every write service makes (defence in depth behind the view's own): the studio itself and staff
+    acting from the admin may act anywhere; a member or token needs `role` in the project (404/403 otherwise).
+    Reuses the membership a view attached to the project (`project.membership`) instead of asking again."""
+    if actor.is_system or actor.is_staff:
+        return None
+    user = actor.user
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise Http404("No such project.")
+    attached = getattr(project, "membership", None)
+    membership = attached if attached is not None and attached.user_id == user.id else membership_for(user, project)
+    return require_role(membership, role)

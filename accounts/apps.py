@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and projects"
 
     def ready(self) -> None:
-        from accounts import signals
+        pass

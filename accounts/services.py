@@ -1,21 +1,28 @@
-"""Writes for accounts and projects. Views and the admin call these; each is one transaction."""
+"""Writes for accounts and projects. Views and the admin call these with the actor who acts; each is one
+transaction and checks the actor's role itself (accounts/access.py), whichever door it came through."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.access import require_actor_role
+from accounts.actors import Actor
 from accounts.models import Membership, Project, User
 
 Role = Membership.Role
 
 
 @transaction.atomic
-def project_create(*, user: User, name: str, is_personal: bool = False) -> Project:
+def project_create(*, actor: Actor, name: str, owner: User | None = None, is_personal: bool = False) -> Project:
+    """A new project owned by `owner` (default: the actor)."""
+    owner = owner or actor.user
+    if owner is None:
+        raise ValidationError("A project needs an owner.")
     project = Project(name=name.strip(), is_personal=is_personal)
     project.full_clean()
     project.save()
-    Membership.objects.create(user=user, project=project, role=Role.OWNER)
+    Membership.objects.create(user=owner, project=project, role=Role.OWNER)
     return project
 
 
@@ -35,7 +42,8 @@ def _find_user(identifier: str) -> User:
 
 
 @transaction.atomic
-def member_add(*, project: Project, identifier: str, role: str) -> Membership:
+def member_add(*, actor: Actor, project: Project, identifier: str, role: str) -> Membership:
+    require_actor_role(actor, project, Role.OWNER)
     if role not in Role.values:
         raise ValidationError(f"Unknown role “{role}”.")
     user = _find_user(identifier)
@@ -52,7 +60,8 @@ def _lock_owners(project: Project) -> list[int]:
 
 
 @transaction.atomic
-def member_set_role(*, membership: Membership, role: str) -> Membership:
+def member_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
+    require_actor_role(actor, membership.project, Role.OWNER)
     if role not in Role.values:
         raise ValidationError(f"Unknown role “{role}”.")
     owners = _lock_owners(membership.project)
@@ -67,7 +76,10 @@ def member_set_role(*, membership: Membership, role: str) -> Membership:
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership) -> None:
+def member_remove(*, actor: Actor, membership: Membership) -> None:
+    """An owner removes a member, or a member leaves (removes themselves)."""
+    leaving = actor.user is not None and actor.user.id == membership.user_id
+    require_actor_role(actor, membership.project, Role.VIEWER if leaving else Role.OWNER)
     owners = _lock_owners(membership.project)
     if owners == [membership.id]:
         raise ValidationError(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts.actors import Actor
 from accounts.models import User
 from accounts.services import personal_project_name, project_create
 
@@ -11,4 +12,6 @@ from accounts.services import personal_project_name, project_create
 def give_new_user_a_personal_project(sender, instance: User, created: bool, raw: bool = False, **kwargs) -> None:
     """Every new user, however created (sign-up, admin, createsuperuser), gets a personal project."""
     if created and not raw:
-        project_create(user=instance, name=personal_project_name(instance), is_personal=True)
+        project_create(
+            actor=Actor.system("sign-up"), owner=instance, name=personal_project_name(instance), is_personal=True
+        )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import services
 from accounts.access import Role, project_for
+from accounts.actors import Actor
 from accounts.forms import MemberAddForm, MemberRoleForm, ProjectForm, SignupForm
 from accounts.models import Membership
 
@@ -57,7 +58,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     form = ProjectForm(request.POST)
     if form.is_valid():
         try:
-            project = services.project_create(user=request.user, name=form.cleaned_data["name"])
+            project = services.project_create(actor=Actor.member(request), name=form.cleaned_data["name"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -97,7 +98,7 @@ def member_add(request: HttpRequest, public_id) -> HttpResponse:
     if form.is_valid():
         try:
             membership = services.member_add(
-                project=project, identifier=form.cleaned_data["identifier"], role=form.cleaned_data["role"]
+                actor=Actor.member(request), project=project, identifier=form.cleaned_data["identifier"], role=form.cleaned_data["role"]
             )
         except ValidationError as exc:
             form.add_error("identifier", exc)
@@ -123,7 +124,7 @@ def member_role(request: HttpRequest, public_id, member_public_id) -> HttpRespon
         messages.error(request, "Choose a role: viewer, editor or owner.")
     else:
         try:
-            services.member_set_role(membership=membership, role=form.cleaned_data["role"])
+            services.member_set_role(actor=Actor.member(request), membership=membership, role=form.cleaned_data["role"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -137,7 +138,7 @@ def member_remove(request: HttpRequest, public_id, member_public_id) -> HttpResp
     project = project_for(request.user, public_id, Role.OWNER)
     membership = _member_in(project, member_public_id)
     try:
-        services.member_remove(membership=membership)
+        services.member_remove(actor=Actor.member(request), membership=membership)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -150,7 +151,7 @@ def member_remove(request: HttpRequest, public_id, member_public_id) -> HttpResp
 def project_leave(request: HttpRequest, public_id) -> HttpResponse:
     project = project_for(request.user, public_id)
     try:
-        services.member_remove(membership=project.membership)
+        services.member_remove(actor=Actor.member(request), membership=project.membership)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("accounts:project", public_id=project.public_id)

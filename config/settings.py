@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "accounts",
+    "providers",
+    "assets",
     "videos",
     "videos.sora.simulator.apps.SimulatorConfig",
 ]
@@ -306,11 +308,19 @@ SORA_SIMULATOR = env_bool("SORA_SIMULATOR", not OPENAI_API_KEY)
 # The studio's own key for its simulator: random per installation (the simulator keeps each key's jobs apart, so
 # nobody who merely reaches /sim/v1/ can list, download or delete the studio's videos). Set it for several machines.
 SIMULATOR_API_KEY = env_str("SIMULATOR_API_KEY") or _kept_secret("simulator_key", lambda: "sk-sim-" + secrets.token_urlsafe(32))
+# OPENAI_BASE_URL / OPENAI_API_KEY (as the OpenAI SDK reads them) describe one provider, `openai`, created at
+# migrate time whenever either is set (providers/environment.py); more providers are added in the admin or with
+# `manage.py provider`. The simulator is its own provider, at SIMULATOR_BASE_URL (default: SITE_URL/sim/v1).
 OPENAI_BASE_URL = env_url(
-    "OPENAI_BASE_URL",
-    "https://api.openai.com/v1" if OPENAI_API_KEY else f"{SITE_URL}/sim/v1",
-    schemes=("http", "https"),
+    "OPENAI_BASE_URL", "https://api.openai.com/v1" if OPENAI_API_KEY else "", schemes=("http", "https")
 ).rstrip("/")
+OPENAI_PROVIDER_FROM_ENV = bool(OPENAI_BASE_URL)
+OPENAI_PROVIDER_NAME = env_str("OPENAI_PROVIDER_NAME", "OpenAI-compatible server")[:100]
+SIMULATOR_BASE_URL = env_url("SIMULATOR_BASE_URL", "", schemes=("http", "https")).rstrip("/")
+# Environment variables a provider may name as its key variable: these names, and names with these prefixes.
+# Never the studio's own secrets (SECRET_KEY, DATABASE_URL, ...: providers/keys.py), whatever is listed here.
+PROVIDER_KEY_VARIABLES = env_list("PROVIDER_KEY_VARIABLES", ["OPENAI_API_KEY", "OPENAI_WEBHOOK_SECRET"])
+PROVIDER_KEY_PREFIXES = env_list("PROVIDER_KEY_PREFIXES", ["PROVIDER_"])
 OPENAI_WEBHOOK_SECRET = env_str("OPENAI_WEBHOOK_SECRET")
 if OPENAI_WEBHOOK_SECRET and not OPENAI_WEBHOOK_SECRET.startswith("whsec_"):
     raise ImproperlyConfigured("OPENAI_WEBHOOK_SECRET must start with whsec_ (the Standard Webhooks format)")
@@ -323,7 +333,8 @@ REMIX_WINDOW_HOURS = env_int("REMIX_WINDOW_HOURS", 24, minimum=1)
 
 # How many remix variations one submit may ask for.
 REMIX_MAX_VARIATIONS = env_int("REMIX_MAX_VARIATIONS", 4, minimum=1, maximum=20)
-# Site-wide cap on jobs in flight upstream; more wait in "waiting for a slot", started round-robin by user.
+# Default cap on jobs in flight on one provider (each provider may set its own); more wait in "waiting for a slot",
+# started round-robin by user.
 SORA_MAX_IN_FLIGHT = env_int("SORA_MAX_IN_FLIGHT", 4, minimum=1)
 # How often a create is tried before the video is failed (429/5xx/connection errors back off in between).
 SORA_START_ATTEMPTS = env_int("SORA_START_ATTEMPTS", 5, minimum=1, maximum=50)

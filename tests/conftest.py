@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 
 import pytest
+from PIL import Image
 
 # Sync Playwright runs an event loop in the test thread; the ORM must still be usable there (ECOSYSTEM 5).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -29,9 +31,10 @@ def alice(db):
 @pytest.fixture
 def project(alice):
     """alice's team project; alice is its owner."""
+    from accounts.actors import Actor
     from accounts.services import project_create
 
-    return project_create(user=alice, name="Launch film")
+    return project_create(actor=Actor.of_user(alice), name="Launch film")
 
 
 @pytest.fixture
@@ -62,30 +65,55 @@ def charlie(db):
 
 @pytest.fixture
 def sim_base_url(live_server, settings):
-    """Point the studio's client at the simulator served by the live test server."""
-    settings.OPENAI_BASE_URL = f"{live_server.url}/sim/v1"
-    settings.OPENAI_API_KEY = ""
-    return settings.OPENAI_BASE_URL
+    """Point the simulator provider at the simulator served by the live test server."""
+    settings.SITE_URL = live_server.url
+    settings.SIMULATOR_BASE_URL = f"{live_server.url}/sim/v1"
+    return settings.SIMULATOR_BASE_URL
 
 
 @pytest.fixture
 def seeded_models(db):
-    """The model registry as migration 0002 seeds it (a transactional test's flush empties it)."""
-    from django.apps import apps as django_apps
+    """The providers and model registry as `migrate` leaves them (a transactional test's flush may empty them)."""
+    from providers.environment import sync
 
-    from videos.models import SoraModel
+    sync()
 
-    if not SoraModel.objects.exists():
-        seed = __import__("videos.migrations.0002_seed_models", fromlist=["seed"]).seed
-        seed(django_apps, None)
+
+@pytest.fixture
+def simulator(seeded_models):
+    """The built-in simulator provider."""
+    from providers.selectors import simulator
+
+    return simulator()
+
+
+def sim_client():
+    """The studio's own client for its simulator provider (what the pipeline uses)."""
+    from providers.clients import client_for
+    from providers.selectors import simulator
+
+    return client_for(simulator())
+
+
+def start(video):
+    """Run a video's start step as the pipeline would: claim it (as the dispatcher does) if it is still waiting,
+    then the start task with that lease. Returns what video_start returns."""
+    from videos import lifecycle, services
+    from videos.models import Video
+
+    row = Video.objects.get(id=video.id)
+    token = row.lease_token
+    if row.status == Video.Status.PENDING:
+        token = lifecycle.new_token()
+        assert lifecycle.claim_start(row, token), "the video could not be claimed for a start"
+    return services.video_start(video_id=row.id, token=token)
 
 
 @pytest.fixture
 def studio(live_server, settings, transactional_db, seeded_models):
-    """The studio at live_server.url, its client pointed at its own simulator."""
+    """The studio at live_server.url, its simulator provider pointed at its own simulator."""
     settings.SITE_URL = live_server.url
-    settings.OPENAI_API_KEY = ""
-    settings.OPENAI_BASE_URL = f"{live_server.url}/sim/v1"
+    settings.SIMULATOR_BASE_URL = f"{live_server.url}/sim/v1"
     settings.SORA_SIMULATOR = True
     yield live_server
     # The simulator renders in threads of this process: none may outlive its test (each holds a database
@@ -105,3 +133,44 @@ def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2, what: s
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
+
+
+@pytest.fixture
+def make_video(db, seeded_models):
+    """A video row in a given state (no upstream call): make_video(project, owner, status="completed", ...).
+
+    Files are given by kind: make_video(..., video=b"...mp4 bytes", thumbnail=b"...", spritesheet=b"...",
+    reference=b"...png"), and stored as assets."""
+    import io
+
+    from assets.services import asset_store
+    from providers.selectors import simulator
+    from videos.lifecycle import upstream_key
+    from videos.models import Video
+
+    def make(project, owner, **fields):
+        fields.setdefault("prompt", "Wide shot of a red kite over a park at golden hour")
+        fields.setdefault("model", "sora-2")
+        fields.setdefault("size", "1280x720")
+        fields.setdefault("seconds", 4)
+        fields.setdefault("status", Video.Status.COMPLETED)
+        fields.setdefault("provider", simulator())
+        fields.setdefault("created_by", owner)
+        if fields["status"] == Video.Status.COMPLETED:
+            fields.setdefault("progress", 100)
+        if fields.get("upstream_id"):
+            fields["upstream_key"] = upstream_key(fields["upstream_id"])
+        files = {k: fields.pop(k) for k in ("video", "thumbnail", "spritesheet", "reference") if k in fields}
+        video = Video.objects.create(project=project, owner=owner, **fields)
+        for kind, content in files.items():
+            origin = "upload" if kind == "reference" else "provider"
+            asset_store(video=video, kind=kind, content=io.BytesIO(content), origin=origin)
+        return video
+
+    return make
+
+
+def image_bytes(fmt: str = "PNG", size=(64, 36), color=(200, 40, 40), mode: str = "RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, color if mode == "RGB" else 1).save(out, format=fmt)
+    return out.getvalue()

@@ -34,7 +34,7 @@ def test_no_environment_means_the_embedded_default(tmp_path):
     assert out["engine"] == "django.db.backends.sqlite3" and out["name"].startswith(str(tmp_path / "data"))
     assert out["broker"] == "orm"
     assert out["storage"] == "django.core.files.storage.FileSystemStorage"
-    assert out["sim"] is True and out["base"] == "http://127.0.0.1:8000/sim/v1"
+    assert out["sim"] is True and out["base"] == ""  # no provider but the simulator (providers/environment.py)
     assert out["q"]["timeout"] < out["q"]["retry"] and out["q"]["max_attempts"] > 0
     key = tmp_path / "data" / "secret_key"
     assert key.exists() and len(key.read_text().strip()) >= 50

@@ -15,7 +15,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -23,6 +22,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.actors import Actor
+from providers.models import ProviderModel
 from videos import quotas, services, tasks
 from videos.models import (
     QUOTA_MAX_SECONDS,
@@ -33,7 +34,6 @@ from videos.models import (
     QuotaGrant,
     QuotaRule,
     QuotaUsage,
-    SoraModel,
     Video,
     WebhookEvent,
 )
@@ -45,7 +45,8 @@ Status = Video.Status
 # Quota rules
 # ---------------------------------------------------------------------------------------------------------------
 def _model_choices() -> list[tuple[str, str]]:
-    return [(m.name, m.label or m.name) for m in SoraModel.objects.all()]
+    names = dict(ProviderModel.objects.values_list("name", "label").order_by("-label"))
+    return sorted(((name, label or name) for name, label in names.items()), key=lambda c: c[0])
 
 
 class QuotaRuleForm(forms.ModelForm):
@@ -351,23 +352,35 @@ class VideoAdmin(admin.ModelAdmin):
     # What an operator needs at a glance, narrow enough for 1366 px; size and seconds are filters and on the page.
     list_display = ("thumb", "short_prompt", "status_badge", "owner", "project", "model", "estimated_cost", "created_at")
     list_display_links = ("thumb", "short_prompt")
-    list_filter = ("status", "model", "size", "seconds", "created_at")
+    list_filter = ("status", "provider", "model", "operation", "size", "seconds", "created_at")
     search_fields = ("prompt", "public_id", "upstream_id", "owner__username", "project__name")
     list_select_related = ("owner", "project")
     date_hierarchy = "created_at"
     actions = ["retry", "refresh_from_upstream", "delete_upstream", "archive_now"]
-    readonly_fields = [f.name for f in Video._meta.fields] + ["thumb"]
-    fields = ("thumb", "public_id", "prompt", "project", "owner", "model", "size", "seconds", "status", "progress",
-              "error_code", "error_message", "estimated_cost", "upstream_id", "attempts", "remixed_from",
-              "created_at", "submitted_at", "completed_at", "archived_at", "upstream_expires_at", "lease_until",
-              "next_poll_at", "poll_count", "video_file", "thumbnail_file", "spritesheet_file")  # fmt: skip
+    fields = ("thumb", "public_id", "prompt", "project", "owner", "created_by", "created_via", "provider", "operation",
+              "model", "size", "seconds", "status", "progress", "error_code", "error_message", "estimated_cost",
+              "upstream_id", "attempts", "remixed_from", "created_at", "submitted_at", "completed_at", "archived_at",
+              "upstream_expires_at", "lease_until", "retry_at", "next_poll_at", "poll_count", "stored_files")  # fmt: skip
+    readonly_fields = [f.name for f in Video._meta.fields] + ["thumb", "stored_files"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("assets")
 
     def has_add_permission(self, request):
         return False  # videos are made through the studio (quotas, upstream), not typed in here
 
+    @admin.display(description="stored files")
+    def stored_files(self, obj: Video) -> str:
+        rows = [
+            format_html("{}: {} ({} bytes, {}, sha256 {})", a.kind, a.file.name, a.bytes, a.get_origin_display(),
+                        a.sha256[:12])  # fmt: skip
+            for a in obj.asset_map.values()
+        ]
+        return format_html("<br>".join(["{}"] * len(rows)), *rows) if rows else "—"
+
     @admin.display(description="")
     def thumb(self, obj: Video) -> str:
-        if obj.thumbnail_file:
+        if obj.asset_map.get("thumbnail"):
             url = reverse("videos:asset", args=[obj.public_id, "thumbnail"])
             return format_html('<img src="{}" alt="" style="height:40px;border-radius:3px">', url)
         return "—"
@@ -403,7 +416,8 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.action(description="Retry (a new video with the same settings, on the owner's quota)")
     def retry(self, request, queryset):
         def one(video):
-            return services.video_retry(video=video, user=video.owner)  # atomic itself: a refusal changes nothing
+            # Made by the staff user on the owner's behalf; atomic itself: a refusal changes nothing.
+            return services.video_retry(actor=Actor.staff(request), video=video)
 
         self._each(request, queryset.select_related("owner", "project", "remixed_from"), one, "Retried")
 
@@ -418,7 +432,7 @@ class VideoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete here and upstream")
     def delete_upstream(self, request, queryset):
-        self._each(request, queryset, lambda video: services.video_delete(video=video), "Deleted")
+        self._each(request, queryset, lambda video: services.video_delete(actor=Actor.staff(request), video=video), "Deleted")
 
     @admin.action(description="Archive now (save the files)")
     def archive_now(self, request, queryset):
@@ -435,23 +449,10 @@ class VideoAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------------------------------------------
 # The model registry and the plumbing
 # ---------------------------------------------------------------------------------------------------------------
-@admin.register(SoraModel)
-class SoraModelAdmin(admin.ModelAdmin):
-    list_display = ("name", "label", "price_list", "is_active", "base_url", "sort_order")
-    list_filter = ("is_active",)
-    search_fields = ("name", "label")
-    list_editable = ("is_active", "sort_order")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    @admin.display(description="USD per second")
-    def price_list(self, obj: SoraModel) -> str:
-        return ", ".join(f"{size}: ${price}" for size, price in (obj.prices or {}).items())
-
-
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "event_type", "upstream_id", "webhook_id")
-    list_filter = ("event_type",)
+    list_display = ("received_at", "provider", "event_type", "upstream_id", "webhook_id")
+    list_filter = ("provider", "event_type")
     search_fields = ("webhook_id", "upstream_id")
 
 

@@ -8,8 +8,9 @@ import uuid
 from django import forms
 from django.conf import settings
 
+from providers import selectors as providers
 from videos import images
-from videos.models import SoraModel, Video
+from videos.models import Video
 from videos.selectors import GalleryFilters
 from videos.sora.catalog import PROMPT_MAX_LENGTH
 
@@ -28,7 +29,7 @@ class VideoCreateForm(forms.Form):
     )
     model = forms.ChoiceField()
     size = forms.ChoiceField(help_text="Width × height. Sora 2 makes 720p; Sora 2 Pro also 1024p.")
-    seconds = forms.TypedChoiceField(coerce=int, choices=[(4, "4 seconds"), (8, "8 seconds"), (12, "12 seconds")], initial=4)
+    seconds = forms.TypedChoiceField(coerce=int, initial=4)
     input_reference = forms.FileField(
         required=False,
         label="Reference image (optional)",
@@ -41,22 +42,44 @@ class VideoCreateForm(forms.Form):
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
+        if args and args[0] is not None and args[0].get("model") and ":" not in args[0]["model"]:
+            # A bare model name (scripts, older links): the first provider offering it.
+            data = args[0].copy()
+            spec = providers.offered_models().filter(name=data["model"]).first()
+            if spec is not None:
+                data["model"] = providers.model_key(spec)
+            args = (data, *args[1:])
         super().__init__(*args, **kwargs)
-        self.models = list(SoraModel.objects.filter(is_active=True))
-        self.fields["model"].choices = [(m.name, m.label or m.name) for m in self.models]
+        self.models = list(providers.offered_models())
+        self.by_key = {providers.model_key(m): m for m in self.models}
+        several = len({m.provider_id for m in self.models}) > 1
+        self.fields["model"].choices = [
+            (key, f"{m.display_label} · {m.provider.name}" if several else m.display_label) for key, m in self.by_key.items()
+        ]
         sizes = sorted({s for m in self.models for s in m.sizes}, key=lambda s: (int(s.split("x")[0]) * int(s.split("x")[1]), s))
         self.fields["size"].choices = [(s, s.replace("x", " × ")) for s in sizes]
+        seconds = sorted({int(x) for m in self.models for x in m.seconds})
+        self.fields["seconds"].choices = [(n, f"{n} seconds") for n in seconds]
         if not self.is_bound:
             self.initial.setdefault("submit_token", uuid.uuid4())
             if self.models:
-                self.initial.setdefault("model", self.models[0].name)
+                self.initial.setdefault("model", providers.model_key(self.models[0]))
                 self.initial.setdefault("size", self.models[0].sizes[0])
+
+    @property
+    def spec(self):
+        """The chosen ProviderModel (after validation)."""
+        return self.by_key.get(getattr(self, "cleaned_data", {}).get("model"))
 
     def clean(self):
         data = super().clean()
-        spec = next((m for m in self.models if m.name == data.get("model")), None)
+        spec = self.by_key.get(data.get("model"))
         if spec and data.get("size") and data["size"] not in spec.sizes:
-            self.add_error("size", f"{spec.label or spec.name} makes {', '.join(spec.sizes)}; pick one of those.")
+            self.add_error("size", f"{spec.display_label} makes {', '.join(spec.sizes)}; pick one of those.")
+        if spec and data.get("seconds") and str(data["seconds"]) not in [str(x) for x in spec.seconds]:
+            self.add_error(
+                "seconds", f"{spec.display_label} makes {', '.join(map(str, spec.seconds))}-second videos; pick one."
+            )
         upload = data.get("input_reference")
         if upload:
             try:
@@ -71,8 +94,12 @@ class VideoCreateForm(forms.Form):
         return images.fit_image(self.reference_image, self.cleaned_data["size"], self.cleaned_data.get("input_fit") or "cover")
 
     def model_table(self) -> list[dict]:
-        """For the page's script: sizes and prices per model (the server checks again)."""
-        return [{"name": m.name, "prices": {s: str(m.price_per_second(s)) for s in m.sizes}} for m in self.models]
+        """For the page's script: sizes, lengths and prices per model (the server checks again)."""
+        return [
+            {"key": key, "name": m.name, "seconds": [str(x) for x in m.seconds],
+             "prices": {s: str(m.price_per_second(s)) for s in m.sizes}}
+            for key, m in self.by_key.items()
+        ]  # fmt: skip
 
 
 MULTI_CHANGE = re.compile(r"\b(and|also|plus|then)\b|[,;]", re.IGNORECASE)
@@ -113,7 +140,8 @@ class GalleryFilterForm(forms.Form):
     def __init__(self, *args, owners: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Any status"), ("unfinished", "Unfinished")] + list(Video.Status.choices)
-        self.fields["model"].choices = [("", "Any model")] + [(n, n) for n in SoraModel.objects.values_list("name", flat=True)]
+        names = sorted(set(providers.offered_models().values_list("name", flat=True)))
+        self.fields["model"].choices = [("", "Any model")] + [(n, n) for n in names]
         self.fields["owner"].choices = [("", "Anyone")] + [(o, o) for o in owners]
 
     def filters(self) -> GalleryFilters:

@@ -32,3 +32,8 @@ def renew(name: str, token: str, seconds: float) -> bool:
 
 def release(name: str, token: str) -> None:
     Lease.objects.filter(name=name, holder=token).update(holder="", until=None)
+
+
+def held(name: str) -> bool:
+    """Whether someone holds the lease now."""
+    return Lease.objects.filter(name=name, until__gte=timezone.now()).exclude(holder="").exists()

@@ -8,49 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from accounts.actors import ActorKind
+
 ALLOWED_SECONDS = (4, 8, 12)
-
-
-class SoraModel(models.Model):
-    """The model registry: what the studio offers, at what price, and which server serves it.
-
-    Seeded from videos/sora/catalog.py; an admin can add models served by another compatible server.
-    """
-
-    name = models.CharField(max_length=64, unique=True, help_text="The model id sent upstream, e.g. sora-2.")
-    label = models.CharField(max_length=100, blank=True)
-    # USD per second of video, by size: {"720x1280": "0.10", ...}. Its keys are the sizes the model allows.
-    prices = models.JSONField(help_text='USD per second by size, e.g. {"720x1280": "0.10", "1280x720": "0.10"}')
-    seconds = models.JSONField(default=list, help_text='Allowed durations, e.g. ["4", "8", "12"]')
-    base_url = models.URLField(
-        blank=True, help_text="Another server that serves the /v1/videos contract; empty: the studio's default."
-    )
-    api_key_env = models.CharField(
-        max_length=64,
-        blank=True,
-        help_text="Name of the environment variable holding that server's API key (the key itself is never stored).",
-    )
-    is_active = models.BooleanField(default=True)
-    sort_order = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["sort_order", "name"]
-        verbose_name = "model"
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def sizes(self) -> list[str]:
-        return list(self.prices)
-
-    def price_per_second(self, size: str) -> Decimal:
-        return Decimal(str(self.prices[size]))
-
-    def cost(self, size: str, seconds: int) -> Decimal:
-        return self.price_per_second(size) * int(seconds)
 
 
 class Video(models.Model):
@@ -71,14 +31,29 @@ class Video(models.Model):
         COVER = "cover", "Fill the frame (crop)"
         CONTAIN = "contain", "Show the whole image (letterbox)"
 
+    class Operation(models.TextChoices):
+        CREATE = "create", "Create"
+        REMIX = "remix", "Remix"
+        EDIT = "edit", "Edit"
+        EXTEND = "extend", "Extend"
+        STITCH = "stitch", "Stitch"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey("accounts.Project", on_delete=models.CASCADE, related_name="videos")
+    # Whose video it is: their gallery and their quota.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="videos")
+    # Who made it happen, and through which door (a staff retry is owned by the member, made by the staff user).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_via = models.CharField(max_length=10, choices=ActorKind.choices, default=ActorKind.MEMBER)
+    # The provider that runs the job, and what kind of job it is.
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="videos")
+    operation = models.CharField(max_length=10, choices=Operation.choices, default=Operation.CREATE)
     prompt = models.TextField(max_length=32000)
     model = models.CharField(max_length=64)
     size = models.CharField(max_length=16)
     seconds = models.PositiveSmallIntegerField()
-    input_reference = models.ImageField(upload_to="references/%Y/%m/", blank=True)
     input_fit = models.CharField(max_length=10, choices=Fit.choices, blank=True)
     remixed_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes"
@@ -86,16 +61,22 @@ class Video(models.Model):
     # A nonce from the form: a double-clicked submit finds the video the first click made.
     submit_token = models.UUIDField(null=True, blank=True, editable=False)
 
-    # Upstream job state. Kept in our own table so any worker (or the reconciler) can resume any job.
-    upstream_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Upstream job state. Kept in our own table so any worker (or the reconciler) can resume any job. Written only by
+    # videos/lifecycle.py. An upstream id is an opaque string of any length, unique per provider (through its hash).
+    upstream_id = models.TextField(null=True, blank=True)
+    upstream_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)
     estimated_cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal(0))
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Upstream create attempts so far.")
-    # Whoever holds the lease is creating or archiving this job; an expired lease can be taken over.
+    # A worker holding the lease (its token, until when) is creating or archiving this job; an expired lease can be
+    # taken over. Only in SUBMITTING and ARCHIVING.
+    lease_token = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # A waiting job sent back after a failed start is not started again before this time.
+    retry_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     poll_count = models.PositiveIntegerField(default=0)
 
@@ -108,17 +89,6 @@ class Video(models.Model):
     # A deleted video that has remixes stays as a tombstone (no files, no upstream job) so its family tree keeps
     # its shape and its generations their numbers; pages show it as "deleted".
     deleted_at = models.DateTimeField(null=True, blank=True)
-
-    # Archived assets, in our own storage.
-    video_file = models.FileField(upload_to="videos/%Y/%m/", blank=True)
-    video_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    video_sha256 = models.CharField(max_length=64, blank=True)
-    thumbnail_file = models.FileField(upload_to="thumbnails/%Y/%m/", blank=True)
-    thumbnail_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    thumbnail_sha256 = models.CharField(max_length=64, blank=True)
-    spritesheet_file = models.FileField(upload_to="spritesheets/%Y/%m/", blank=True)
-    spritesheet_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    spritesheet_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -133,6 +103,15 @@ class Video(models.Model):
             models.UniqueConstraint(
                 fields=["owner", "submit_token"], condition=Q(submit_token__isnull=False), name="videos_video_one_per_submit"
             ),
+            models.UniqueConstraint(
+                fields=["provider", "upstream_key"],
+                condition=Q(upstream_key__isnull=False),
+                name="videos_video_one_per_upstream_job",
+            ),
+            models.CheckConstraint(
+                condition=Q(operation__in=["create", "remix", "edit", "extend", "stitch"]),
+                name="videos_video_operation_valid",
+            ),
         ]
         indexes = [
             # The poller: "unfinished videos whose next poll is due" (WHERE status IN (...) ORDER BY next_poll_at).
@@ -143,6 +122,10 @@ class Video(models.Model):
             ),
             # Fair scheduling: "videos waiting for a slot, oldest first".
             models.Index(fields=["created_at"], name="videos_pending_idx", condition=Q(status="pending")),
+            # The reconciler: "jobs held by a worker whose lease has expired".
+            models.Index(
+                fields=["lease_until"], name="videos_leased_idx", condition=Q(status__in=["submitting", "archiving"])
+            ),
             models.Index(fields=["project", "-created_at"], name="videos_project_recent_idx"),
         ]
 
@@ -163,8 +146,21 @@ class Video(models.Model):
         return self.deleted_at is not None
 
     @property
+    def asset_map(self) -> dict:
+        """The video's stored files by kind (video, thumbnail, spritesheet, reference): assets.Asset rows. Selectors
+        prefetch them; `{{ video.asset_map.thumbnail }}` in a template costs no query then."""
+        cached = getattr(self, "_asset_map", None)
+        if cached is None:
+            cached = self._asset_map = {asset.kind: asset for asset in self.assets.all()}
+        return cached
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.__dict__.pop("_asset_map", None)
+        super().refresh_from_db(*args, **kwargs)
+
+    @property
     def is_archived(self) -> bool:
-        return self.status == self.Status.COMPLETED and bool(self.video_file)
+        return self.status == self.Status.COMPLETED and "video" in self.asset_map
 
     def remix_deadline(self) -> datetime:
         return self.created_at + timedelta(hours=settings.REMIX_WINDOW_HOURS)
@@ -174,15 +170,19 @@ class Video(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """Every accepted webhook delivery, by its webhook-id: a retried delivery is recognised and ignored."""
+    """Every accepted webhook delivery, by provider and webhook-id: a retried delivery is recognised and ignored."""
 
-    webhook_id = models.CharField(max_length=100, unique=True)
+    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE, related_name="webhook_events")
+    webhook_id = models.CharField(max_length=100)
     event_type = models.CharField(max_length=50)
-    upstream_id = models.CharField(max_length=100, blank=True)
+    upstream_id = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "webhook_id"], name="videos_webhookevent_one_per_delivery"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.upstream_id}"
@@ -327,7 +327,9 @@ class QuotaRule(models.Model):
         if not isinstance(models_, list) or not all(isinstance(m, str) for m in models_):
             errors["allowed_models"] = "A list of model names, e.g. [\"sora-2\"]."
         else:
-            known = set(SoraModel.objects.filter(name__in=models_).values_list("name", flat=True))
+            from providers.models import ProviderModel
+
+            known = set(ProviderModel.objects.filter(name__in=models_).values_list("name", flat=True))
             unknown = [m for m in models_ if m not in known]
             if unknown:
                 errors["allowed_models"] = f"No such model: {', '.join(unknown)}."

@@ -21,16 +21,25 @@ Status = Video.Status
 
 
 def pick_fairly(
-    *, free_slots: int, now: datetime | None = None, user_cap: Callable[[Video], int | None] = lambda v: None
+    *,
+    free_slots: int,
+    provider=None,
+    now: datetime | None = None,
+    user_cap: Callable[[Video], int | None] = lambda v: None,
 ) -> list[int]:
-    """Ids of the pending videos to start now, at most `free_slots`, round-robin by owner.
+    """Ids of the pending videos (of one provider, when given) to start now, at most `free_slots`, round-robin by
+    owner.
 
     `user_cap(video)` gives the owner's own limit of jobs in flight for that video (None: no limit of its own).
     """
     if free_slots <= 0:
         return []
     now = now or timezone.now()
-    ready = Q(status=Status.PENDING) & (Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+    ready = (
+        Q(status=Status.PENDING, deleted_at__isnull=True)
+        & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+        & (Q(provider=provider) if provider is not None else Q())
+    )
     # Nobody can get more than `free_slots` videos started, so only each owner's oldest `free_slots` are loaded
     # (a member's queue of 10,000 costs no more than a queue of 4).
     waiting = list(

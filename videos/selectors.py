@@ -45,7 +45,9 @@ def gallery(user: User, *, project: Project | None = None, filters: GalleryFilte
         qs = qs.filter(created_at__date__lte=filters.until)
     if filters.q:
         qs = qs.filter(prompt__icontains=filters.q)
-    return qs.select_related("project", "owner", "remixed_from").order_by("-created_at", "-id")
+    return qs.select_related("project", "owner", "remixed_from", "provider").prefetch_related("assets").order_by(
+        "-created_at", "-id"
+    )
 
 
 @dataclass
@@ -65,7 +67,12 @@ def lineage(video: Video) -> tuple[Node, list[Video]]:
     node = video
     seen = {video.id}
     while node.remixed_from_id and node.remixed_from_id not in seen:
-        parent = Video.objects.select_related("owner").filter(id=node.remixed_from_id, project_id=video.project_id).first()
+        parent = (
+            Video.objects.select_related("owner")
+            .prefetch_related("assets")
+            .filter(id=node.remixed_from_id, project_id=video.project_id)
+            .first()
+        )
         if parent is None:
             break
         ancestors.append(parent)
@@ -81,6 +88,7 @@ def lineage(video: Video) -> tuple[Node, list[Video]]:
         children = (
             Video.objects.filter(remixed_from_id__in=[n.video.id for n in level], project_id=video.project_id)
             .select_related("owner")
+            .prefetch_related("assets")
             .order_by("created_at", "id")
         )
         next_level = []

@@ -1,8 +1,8 @@
-"""Writes for videos: every door (form, admin, API, task, webhook) goes through these.
+"""Writes for videos: every door (form, admin, Team API, task, webhook) goes through these, with the actor who acts.
 
-Upstream calls never happen inside a database transaction that holds locks; tasks take ids, load rows and call one
-service each. Every transition is a conditional UPDATE, so a task that runs twice (the ORM broker delivers at least
-once) or races a webhook does no harm.
+Services decide what should happen; `videos/lifecycle.py` is the only writer of a job's state and makes each change
+a conditional UPDATE, so a task that runs twice or races a webhook does no harm. Upstream calls never happen inside
+a database transaction that holds locks; tasks take ids, load rows and call one service each.
 """
 
 from __future__ import annotations
@@ -11,29 +11,29 @@ import logging
 import os
 import tempfile
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Project, User
-from videos.models import SoraModel, Video
-from videos.sora import client as sora_client
-from videos.sora.catalog import CONTENT, PROMPT_MAX_LENGTH, VARIANTS
+from accounts.access import Role, require_actor_role
+from accounts.actors import SYSTEM, Actor, ActorKind
+from accounts.models import Project
+from assets import services as assets
+from assets.models import Asset
+from providers import selectors as providers
+from providers.clients import client_for
+from providers.models import ProviderModel
+from videos import lifecycle
+from videos.models import Video
+from videos.sora.catalog import PROMPT_MAX_LENGTH, VARIANTS
 from videos.sora.errors import SoraError
 from videos.sora.types import ImageUpload
 
 log = logging.getLogger(__name__)
 Status = Video.Status
-
-# A worker holding a lease on a video (creating or archiving it) is presumed dead after this long.
-LEASE = timedelta(minutes=5)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -50,24 +50,17 @@ def _clean_prompt(prompt: str) -> str:
     return prompt
 
 
-def model_for(name: str) -> SoraModel:
-    try:
-        return SoraModel.objects.get(name=name, is_active=True)
-    except SoraModel.DoesNotExist:
-        raise ValidationError({"model": f"“{name}” is not a model this studio offers."}) from None
-
-
-def _check_shape(spec: SoraModel, size: str, seconds: int) -> None:
+def _check_shape(spec: ProviderModel, size: str, seconds: int) -> None:
     if size not in spec.sizes:
         raise ValidationError({"size": f"{spec.name} makes videos of {', '.join(spec.sizes)}, not {size}."})
     if str(seconds) not in [str(s) for s in spec.seconds]:
         raise ValidationError({"seconds": f"{spec.name} makes videos of {', '.join(map(str, spec.seconds))} seconds."})
 
 
-def _existing_for_token(user: User, submit_token: uuid.UUID | None) -> list[Video]:
+def _existing_for_token(owner, submit_token: uuid.UUID | None) -> list[Video]:
     if submit_token is None:
         return []
-    return list(Video.objects.filter(owner=user, submit_token=submit_token).order_by("id"))
+    return list(Video.objects.filter(owner=owner, submit_token=submit_token).order_by("id"))
 
 
 def _enqueue_dispatch() -> None:
@@ -76,13 +69,18 @@ def _enqueue_dispatch() -> None:
     transaction.on_commit(tasks.enqueue_dispatch)
 
 
+def _maker(actor: Actor) -> dict:
+    """The fields that record who made a video."""
+    return {"created_by": actor.user, "created_via": actor.kind}
+
+
 @transaction.atomic
 def video_submit(
     *,
+    actor: Actor,
     project: Project,
-    user: User,
     prompt: str,
-    model: str,
+    model: str | ProviderModel,
     size: str,
     seconds: int,
     input_reference=None,
@@ -90,34 +88,33 @@ def video_submit(
     submit_token: uuid.UUID | None = None,
 ) -> Video:
     """Validate, reserve the quota, save, and enqueue on commit. Returns the new (or, for a repeated submit, the
-    existing) video. `input_reference` is an already fitted image file (see videos.images.fit_image)."""
-    existing = _existing_for_token(user, submit_token)
+    existing) video. `model` is a ProviderModel or its form key (`slug:name`, or a bare name). `input_reference` is
+    an already fitted image file (see videos.images.fit_image)."""
+    require_actor_role(actor, project, Role.EDITOR)
+    owner = actor.user
+    existing = _existing_for_token(owner, submit_token)
     if existing:
         return existing[0]
     prompt = _clean_prompt(prompt)
-    spec = model_for(model)
+    spec = model if isinstance(model, ProviderModel) else providers.model_for(model)
     _check_shape(spec, size, int(seconds))
     video = Video(
-        project=project,
-        owner=user,
-        prompt=prompt,
-        model=spec.name,
-        size=size,
-        seconds=int(seconds),
-        input_fit=input_fit if input_reference else "",
-        submit_token=submit_token,
-        estimated_cost=spec.cost(size, int(seconds)),
-    )
-    if input_reference is not None:
-        video.input_reference.save(input_reference.name, input_reference, save=False)
-    return _save_new([video])[0]
+        project=project, owner=owner, provider=spec.provider, prompt=prompt, model=spec.name, size=size,
+        seconds=int(seconds), input_fit=input_fit if input_reference else "", submit_token=submit_token,
+        estimated_cost=spec.cost(size, int(seconds)), **_maker(actor),
+    )  # fmt: skip
+    video = _save_new([video])[0]
+    if input_reference is not None and not video.asset_map.get("reference"):
+        input_reference.seek(0)
+        assets.asset_store(video=video, kind=Asset.Kind.REFERENCE, content=input_reference, origin=Asset.Origin.UPLOAD)
+    return video
 
 
 def _save_new(videos: list[Video]) -> list[Video]:
     from videos import quotas
 
     for video in videos:
-        video.full_clean(exclude=["input_reference", "remixed_from"])
+        video.full_clean(exclude=["remixed_from", "provider", "created_by"])
     try:
         with transaction.atomic():
             for video in videos:
@@ -140,8 +137,10 @@ def remix_check(parent: Video, now: datetime) -> None:
         raise ValidationError("This video was deleted, so it cannot be remixed.")
     if parent.status != Status.COMPLETED:
         raise ValidationError("Only a completed video can be remixed.")
-    if parent.upstream_expires_at is None and not parent.upstream_id:
+    if not parent.upstream_id:
         raise ValidationError("This video was never rendered upstream, so it cannot be remixed.")
+    if not parent.provider.capabilities.supports("remix"):
+        raise ValidationError(f"{parent.provider.name} cannot remix videos.")
     if not parent.is_remixable(now):
         raise ValidationError(
             f"Remixing is allowed for {settings.REMIX_WINDOW_HOURS} hours after a video is created; "
@@ -151,11 +150,19 @@ def remix_check(parent: Video, now: datetime) -> None:
 
 @transaction.atomic
 def video_remix(
-    *, parent: Video, user: User, prompts: list[str], submit_token: uuid.UUID | None = None, now: datetime | None = None
+    *,
+    actor: Actor,
+    parent: Video,
+    prompts: list[str],
+    submit_token: uuid.UUID | None = None,
+    now: datetime | None = None,
+    owner=None,
 ) -> list[Video]:
     """One remix per prompt (several variations from one parent in one submit); each inherits model, size and
-    seconds."""
-    existing = _existing_for_token(user, submit_token)
+    seconds, and runs on the parent's provider. `owner` is for staff acting on a member's behalf."""
+    require_actor_role(actor, parent.project, Role.EDITOR)
+    owner = owner if actor.is_staff and owner is not None else actor.user
+    existing = _existing_for_token(owner, submit_token)
     if existing:
         return existing
     now = now or timezone.now()
@@ -165,68 +172,59 @@ def video_remix(
         raise ValidationError({"prompt": "Describe the change: the prompt is empty."})
     if len(prompts) > settings.REMIX_MAX_VARIATIONS:
         raise ValidationError(f"At most {settings.REMIX_MAX_VARIATIONS} variations at once.")
-    spec = SoraModel.objects.filter(name=parent.model).first()
+    spec = ProviderModel.objects.filter(provider=parent.provider_id, name=parent.model).first()
     cost = spec.cost(parent.size, parent.seconds) if spec and parent.size in spec.sizes else parent.estimated_cost
     videos = [
         Video(
-            project=parent.project,
-            owner=user,
-            prompt=prompt,
-            model=parent.model,
-            size=parent.size,
-            seconds=parent.seconds,
-            remixed_from=parent,
+            project=parent.project, owner=owner, provider=parent.provider, operation=Video.Operation.REMIX,
+            prompt=prompt, model=parent.model, size=parent.size, seconds=parent.seconds, remixed_from=parent,
             # Only the first of a batch carries the token: the unique (owner, token) rule allows one row.
-            submit_token=submit_token if i == 0 else None,
-            estimated_cost=cost,
-        )
+            submit_token=submit_token if i == 0 else None, estimated_cost=cost, **_maker(actor),
+        )  # fmt: skip
         for i, prompt in enumerate(prompts)
     ]
     return _save_new(videos)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Talking to the upstream
+# Starting upstream (tasks: claimed by the dispatcher, one task per job)
 # ---------------------------------------------------------------------------------------------------------------
-def client_for(model_name: str) -> sora_client.SoraClient:
-    spec = SoraModel.objects.filter(name=model_name).only("base_url", "api_key_env").first()
-    if spec is not None and spec.base_url:
-        # The key is named, never stored: the registry row holds the name of an environment variable.
-        api_key = os.environ.get(spec.api_key_env, "") if spec.api_key_env else ""
-        if not api_key:
-            raise SoraError(
-                f"The model {spec.name} is served by {spec.base_url}, but its key variable "
-                f"{spec.api_key_env or '(none set in the model registry)'} is empty on this server.",
-                retryable=False,
-            )
-        return sora_client.SoraClient(
-            api_key=api_key,
-            base_url=spec.base_url,
-            timeout=(settings.SORA_TIMEOUT_CONNECT, settings.SORA_TIMEOUT_READ),
-            max_retries=settings.SORA_MAX_RETRIES,
-        )
-    return sora_client.get_client()
+def jobs_claim_startable(*, actor: Actor = SYSTEM, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Claim the waiting videos that may start now, per provider under its in-flight cap, round-robin by user.
 
+    Each provider's claim is one short transaction that first locks the provider's row, so two dispatchers can't
+    both see a free slot and overfill it. Returns (video id, lease token) pairs for start tasks."""
+    from videos import quotas, scheduling
 
-def _claim(video_id: int, from_statuses, to_status: str, now: datetime) -> bool:
-    """Take the video from one of `from_statuses` (or from `to_status` with an expired lease) into `to_status`,
-    holding a lease. True if this caller won."""
-    return bool(
-        Video.objects.filter(
-            Q(status__in=from_statuses) | Q(status=to_status, lease_until__lt=now), id=video_id
-        ).update(status=to_status, lease_until=now + LEASE, updated_at=now)
-    )
-
-
-def video_start(*, video_id: int, now: datetime | None = None) -> Video | None:
-    """Create the job upstream, exactly once per video. Safe to run twice and after a crash."""
     now = now or timezone.now()
-    video = Video.objects.select_related("remixed_from").get(id=video_id)
-    if video.upstream_id:
-        return video
-    if not _claim(video.id, [Status.PENDING], Status.SUBMITTING, now):
+    claimed: list[tuple[int, str]] = []
+    provider_ids = (
+        Video.objects.filter(status=Status.PENDING, deleted_at__isnull=True, provider__is_active=True)
+        .values_list("provider_id", flat=True)
+        .distinct()
+    )
+    for provider_id in sorted(set(provider_ids)):
+        with transaction.atomic():
+            provider = providers.active_providers().select_for_update().filter(id=provider_id).first()
+            if provider is None:
+                continue
+            in_flight = Video.objects.filter(provider=provider, status__in=Video.IN_FLIGHT).count()
+            ids = scheduling.pick_fairly(
+                free_slots=provider.in_flight_cap - in_flight, provider=provider, now=now, user_cap=quotas.max_in_flight
+            )
+            for video in Video.objects.filter(id__in=ids).only("id", "public_id", "provider_id", "status"):
+                token = lifecycle.new_token()
+                if lifecycle.claim_start(video, token, now):
+                    claimed.append((video.id, token))
+    return claimed
+
+
+def video_start(*, video_id: int, token: str, actor: Actor = SYSTEM) -> Video | None:
+    """Create the job upstream, exactly once per video, holding the lease the dispatcher (or the reconciler) took.
+    Safe to run twice and after a crash: a task whose lease was taken over does nothing."""
+    video = Video.objects.select_related("remixed_from", "provider").get(id=video_id)
+    if video.status != Status.SUBMITTING or video.lease_token != token or not lifecycle.renew_lease(video, token):
         return None
-    video.refresh_from_db()
     if video.upstream_id:  # a previous holder got this far
         return video
     if video.attempts > 0:
@@ -234,38 +232,39 @@ def video_start(*, video_id: int, now: datetime | None = None) -> Video | None:
             if _adopt_orphan(video):
                 return video
         except SoraError:
-            return video  # keep the lease: the reconciler looks again before anything is created twice
-    Video.objects.filter(id=video.id).update(attempts=video.attempts + 1)
+            # Keep the lease: the reconciler looks again before anything is created twice.
+            lifecycle.keep_for_reconcile(video, token, wait=lifecycle.LEASE)
+            return video
+    lifecycle.count_attempt(video, token)
     try:
-        client = client_for(video.model)
+        client = client_for(video.provider)
         if video.remixed_from_id:
             if not video.remixed_from or not video.remixed_from.upstream_id:
                 raise SoraError("The video this remixes is gone.", status=404, retryable=False)
             remote = client.remix(video.remixed_from.upstream_id, prompt=video.prompt)
         else:
-            reference = None
-            if video.input_reference:
-                video.input_reference.open("rb")
-                reference = ImageUpload(os.path.basename(video.input_reference.name), video.input_reference.read(), "image/png")
-            try:
-                remote = client.create(
-                    prompt=video.prompt, model=video.model, size=video.size, seconds=str(video.seconds),
-                    input_reference=reference,
-                )  # fmt: skip
-            finally:
-                if video.input_reference:
-                    video.input_reference.close()
+            reference = _reference_upload(video)
+            remote = client.create(
+                prompt=video.prompt, model=video.model, size=video.size, seconds=str(video.seconds),
+                input_reference=reference,
+            )  # fmt: skip
     except SoraError as exc:
-        return _start_failed(video, exc)
-    Video.objects.filter(id=video.id, upstream_id__isnull=True).update(
-        upstream_id=remote.id, submitted_at=timezone.now(), lease_until=None, next_poll_at=timezone.now()
-    )
+        return _start_failed(video, token, exc)
+    if lifecycle.attach_upstream(video, remote.id):
+        video_apply_remote(video=video, remote=remote)
     video.refresh_from_db()
-    video_apply_remote(video=video, remote=remote)
     return video
 
 
-def _start_failed(video: Video, exc: SoraError) -> Video:
+def _reference_upload(video: Video) -> ImageUpload | None:
+    asset = Asset.objects.filter(video=video, kind=Asset.Kind.REFERENCE).first()
+    if asset is None:
+        return None
+    with asset.file.open("rb") as fh:
+        return ImageUpload(os.path.basename(asset.file.name), fh.read(), asset.content_type)
+
+
+def _start_failed(video: Video, token: str, exc: SoraError) -> Video:
     if exc.maybe_created:
         # The upstream may have made the job although it answered with an error or never answered: look for it
         # (by listing) before anything is created again.
@@ -273,35 +272,37 @@ def _start_failed(video: Video, exc: SoraError) -> Video:
             if _adopt_orphan(video):
                 return video
         except SoraError:
-            return video  # keep the lease: the reconciler looks again later
+            lifecycle.keep_for_reconcile(video, token, wait=lifecycle.LEASE)
+            return video
         if exc.status is None:
             # No answer at all: the job may still appear. Keep the lease; the reconciler looks again when it ends.
             log.warning("create of video %s may have succeeded upstream (%s); reconciling later", video.public_id, exc)
+            lifecycle.keep_for_reconcile(video, token, wait=lifecycle.LEASE)
             return video
         # The server answered with an error and lists no such job: nothing was made, so it is safe to try again.
-    if exc.retryable and video.attempts + 1 < settings.SORA_START_ATTEMPTS:
+    if exc.retryable and video.attempts < settings.SORA_START_ATTEMPTS:
         # Back to the queue: the dispatcher starts it again when a slot is free (after a pause).
-        Video.objects.filter(id=video.id, status=Status.SUBMITTING).update(
-            status=Status.PENDING, lease_until=timezone.now() + _backoff(video.attempts), error_message=str(exc.message)
-        )
+        lifecycle.retry_later(video, token, after=_backoff(video.attempts - 1), reason=str(exc.message))
         return video
-    _fail(video, code=exc.code or f"http_{exc.status or 'error'}", message=exc.message)
+    _fail(video, code=exc.code or f"http_{exc.status or 'error'}", message=exc.message, token=token)
     return video
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(300, 5 * 2**attempts))
+    return timedelta(seconds=min(300, 5 * 2 ** max(0, attempts)))
 
 
 def _adopt_orphan(video: Video) -> bool:
     """After a create that may have reached the upstream, find the job it made there (same prompt, model, size,
     seconds, created after our first attempt, not linked to any of our videos) instead of creating a second one."""
-    client = client_for(video.model)
+    if not video.provider.capabilities.supports("list"):
+        return False  # nothing to look in: the bounded wait of an unknown outcome decides (providers issue)
+    client = client_for(video.provider)
     since = int((video.created_at - timedelta(minutes=1)).timestamp())
     parent_upstream = video.remixed_from.upstream_id if video.remixed_from_id and video.remixed_from else None
     try:
         for remote in client.list(order="desc", limit=100):
-            if remote.created_at < since:
+            if remote.created_at is not None and remote.created_at < since:
                 break
             if (
                 remote.prompt == video.prompt
@@ -309,13 +310,11 @@ def _adopt_orphan(video: Video) -> bool:
                 and remote.size == video.size
                 and str(remote.seconds) == str(video.seconds)
                 and remote.remixed_from_video_id == parent_upstream
-                and not Video.objects.filter(upstream_id=remote.id).exists()  # not one of ours already
+                and not Video.objects.filter(
+                    provider=video.provider_id, upstream_key=lifecycle.upstream_key(remote.id)
+                ).exists()  # not one of ours already
             ):
-                updated = Video.objects.filter(id=video.id, upstream_id__isnull=True).update(
-                    upstream_id=remote.id, submitted_at=timezone.now(), lease_until=None, next_poll_at=timezone.now()
-                )
-                if updated:
-                    video.refresh_from_db()
+                if lifecycle.attach_upstream(video, remote.id):
                     video_apply_remote(video=video, remote=remote)
                     log.info("video %s: adopted upstream job %s after an uncertain create", video.public_id, remote.id)
                     return True
@@ -328,9 +327,6 @@ def _adopt_orphan(video: Video) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 # Applying what the upstream says
 # ---------------------------------------------------------------------------------------------------------------
-_REMOTE = {"queued": Status.QUEUED, "in_progress": Status.IN_PROGRESS}
-
-
 def _ts(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value else None
 
@@ -354,66 +350,63 @@ def poll_delay(video: Video, remote_poll_after_ms: int | None = None, now: datet
     return timedelta(seconds=max(lo, seconds))
 
 
-def video_apply_remote(*, video: Video, remote) -> Video:
+def video_apply_remote(*, video: Video, remote, actor: Actor = SYSTEM) -> Video:
     """Bring our row up to date with the upstream job (from a poll, a webhook or a create response)."""
     now = timezone.now()
-    if remote.status in _REMOTE:
-        new_status = _REMOTE[remote.status]
-        allowed = [Status.SUBMITTING, Status.QUEUED] + ([Status.IN_PROGRESS] if new_status == Status.IN_PROGRESS else [])
-        progress = max(video.progress, min(99, int(remote.progress or 0)))
-        video.status, video.progress = new_status, progress
-        Video.objects.filter(id=video.id, status__in=allowed).update(
-            status=new_status, progress=progress, next_poll_at=now + poll_delay(video, remote.poll_after_ms),
-            poll_count=F("poll_count") + 1, updated_at=now,
-        )  # fmt: skip
-    elif remote.status == "completed":
-        moved = Video.objects.filter(id=video.id, status__in=Video.IN_FLIGHT).update(
-            status=Status.ARCHIVING, progress=99, completed_at=_ts(remote.completed_at) or now,
-            upstream_expires_at=_ts(remote.expires_at), lease_until=None, next_poll_at=None, updated_at=now,
-        )  # fmt: skip
-        if moved:
+    meaning = video.provider.capabilities.status_of(remote.status)
+    if meaning in (Status.QUEUED, Status.IN_PROGRESS):
+        video.progress = max(video.progress, min(99, int(remote.progress or 0)))
+        lifecycle.record_progress(
+            video, meaning, int(remote.progress or 0), now + poll_delay(video, remote.poll_after_ms, now)
+        )
+    elif meaning == "completed":
+        if lifecycle.upstream_finished(
+            video, completed_at=_ts(remote.completed_at) or now, expires_at=_ts(remote.expires_at)
+        ):
             from videos import tasks
 
             transaction.on_commit(lambda: tasks.enqueue_archive(video.id))
-    elif remote.status == "failed":
+    elif meaning == "failed":
+        from providers.capabilities import FAILURE_REASONS
+
         error = remote.error
+        word = (remote.status or "").lower()
         _fail(
             video,
-            code=(error.code if error else "") or "failed",
-            message=(error.message if error else "") or "The upstream failed this video without saying why.",
+            code=(error.code if error else "") or word or "failed",
+            message=(error.message if error else "")
+            or FAILURE_REASONS.get(word, f"{video.provider.name} failed this video without saying why."),
         )
-    else:  # an unknown status: keep following it, but slowly
-        Video.objects.filter(id=video.id).update(next_poll_at=now + timedelta(seconds=settings.POLL_MAX_SECONDS))
+    else:  # a status word we do not know: keep following it, but slowly
+        log.warning("video %s: unknown upstream status %r", video.public_id, remote.status)
+        lifecycle.poll_later(video, now + timedelta(seconds=settings.POLL_MAX_SECONDS))
     video.refresh_from_db()
     return video
 
 
-def _fail(video: Video, *, code: str, message: str) -> None:
+def _fail(video: Video, *, code: str, message: str, token: str | None = None) -> bool:
+    """The job failed: in one transaction, record why and give its reservation back; then its slot is free."""
     from videos import quotas
 
     with transaction.atomic():
-        moved = Video.objects.filter(id=video.id, status__in=Video.UNFINISHED).update(
-            status=Status.FAILED, error_code=code[:100], error_message=message, lease_until=None,
-            next_poll_at=None, completed_at=timezone.now(), updated_at=timezone.now(),
-        )  # fmt: skip
-        if moved:
-            quotas.refund(video)
-            _enqueue_dispatch()
+        if not lifecycle.fail(video, code=code, message=message, token=token):
+            return False
+        quotas.refund(video)
+        _enqueue_dispatch()
+    return True
 
 
-def video_poll(*, video_id: int) -> Video:
-    video = Video.objects.get(id=video_id)
+def video_poll(*, video_id: int, actor: Actor = SYSTEM) -> Video:
+    video = Video.objects.select_related("provider").get(id=video_id)
     if video.status not in Video.RENDERING or not video.upstream_id:
         return video
     try:
-        remote = client_for(video.model).retrieve(video.upstream_id)
+        remote = client_for(video.provider).retrieve(video.upstream_id)
     except SoraError as exc:
         if exc.status == 404:
-            _fail(video, code="not_found_upstream", message="The upstream no longer knows this job.")
+            _fail(video, code="not_found_upstream", message=f"{video.provider.name} no longer knows this job.")
         else:
-            Video.objects.filter(id=video.id).update(
-                next_poll_at=timezone.now() + timedelta(seconds=settings.POLL_MAX_SECONDS)
-            )
+            lifecycle.poll_later(video, timezone.now() + timedelta(seconds=settings.POLL_MAX_SECONDS))
             log.warning("poll of video %s failed (%s); trying again later", video.public_id, exc)
         return video
     return video_apply_remote(video=video, remote=remote)
@@ -422,59 +415,49 @@ def video_poll(*, video_id: int) -> Video:
 # ---------------------------------------------------------------------------------------------------------------
 # Archiving into our own storage
 # ---------------------------------------------------------------------------------------------------------------
-@dataclass
-class _Saved:
-    name: str
-    size: int
-    sha256: str
-
-
-def _archive_variant(client, video: Video, variant: str) -> _Saved:
+def _archive_variant(client, video: Video, variant: str) -> Asset:
     """Stream one variant into a temporary file (never whole in memory; the client counts and hashes the bytes as
-    they arrive), then into our storage."""
+    they arrive), then into our storage as an asset."""
     with tempfile.TemporaryFile() as tmp:
         download = client.download(video.upstream_id, tmp, variant=variant)
         tmp.seek(0)
-        field = getattr(video, f"{variant}_file")
-        name = field.field.generate_filename(video, f"{video.public_id}.{CONTENT[variant][1]}")
-        saved_name = default_storage.save(name, File(tmp, name=name))
-        return _Saved(saved_name, download.bytes, download.sha256)
+        return assets.asset_store(
+            video=video, kind=variant, content=tmp, origin=Asset.Origin.PROVIDER, provider=video.provider,
+            size=download.bytes, sha256=download.sha256,
+        )  # fmt: skip
 
 
-def video_archive(*, video_id: int) -> Video | None:
+def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
     """Copy the MP4, thumbnail and spritesheet into our storage, with checksums. Resumable: variants already saved
     are kept; safe to run twice (a lease lets one worker at a time do it)."""
     from videos import quotas
 
-    now = timezone.now()
-    claimed = Video.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now), id=video_id, status=Status.ARCHIVING
-    ).update(lease_until=now + LEASE)
-    if not claimed:
+    video = Video.objects.select_related("provider").get(id=video_id)
+    token = lifecycle.new_token()
+    if not lifecycle.claim_archive(video, token):
         return None
-    video = Video.objects.get(id=video_id)
-    client = client_for(video.model)
+    client = client_for(video.provider)
+    saved = set(Asset.objects.filter(video=video).values_list("kind", flat=True))
+    capabilities = video.provider.capabilities
     for variant in VARIANTS:
-        if getattr(video, f"{variant}_sha256"):
+        if variant in saved or not capabilities.serves_variant(variant):
             continue
+        if not lifecycle.renew_lease(video, token):
+            return None  # taken over by someone else
         try:
-            saved = _archive_variant(client, video, variant)
+            _archive_variant(client, video, variant)
         except SoraError as exc:
             if exc.status == 404 and video.upstream_expires_at and video.upstream_expires_at <= timezone.now():
-                _fail(video, code="expired_before_archive", message="The upstream files expired before they were saved.")
+                _fail(
+                    video, code="expired_before_archive", message="The upstream files expired before they were saved.",
+                    token=token,
+                )  # fmt: skip
                 return video
-            Video.objects.filter(id=video.id).update(lease_until=timezone.now() + _backoff(1))
+            lifecycle.archive_later(video, token, _backoff(1))
             log.warning("archive of %s (%s) failed: %s; will retry", video.public_id, variant, exc)
             return video
-        Video.objects.filter(id=video.id).update(
-            **{f"{variant}_file": saved.name, f"{variant}_bytes": saved.size, f"{variant}_sha256": saved.sha256}
-        )
-        video.refresh_from_db()
     with transaction.atomic():
-        done = Video.objects.filter(id=video.id, status=Status.ARCHIVING).update(
-            status=Status.COMPLETED, progress=100, archived_at=timezone.now(), lease_until=None, updated_at=timezone.now()
-        )
-        if done:
+        if lifecycle.archived(video, token):
             quotas.settle(video)
             _enqueue_dispatch()
     video.refresh_from_db()
@@ -484,50 +467,59 @@ def video_archive(*, video_id: int) -> Video | None:
 # ---------------------------------------------------------------------------------------------------------------
 # Deleting and retrying
 # ---------------------------------------------------------------------------------------------------------------
-def video_delete(*, video: Video) -> None:
+def video_delete(*, actor: Actor, video: Video) -> None:
     """Delete ours and, when it is finished there, upstream's. An unfinished job can't be deleted upstream (the
-    contract allows deleting completed or failed jobs only), so it must finish first."""
+    contract allows deleting completed or failed jobs only), so it must finish first.
+
+    The claim (lifecycle.begin_delete) is a conditional UPDATE on the row, never a check of the copy in memory: a
+    dispatcher that started the job a moment ago makes the claim fail, and a claimed job is never started."""
     from videos import quotas
 
-    if video.is_busy:
+    require_actor_role(actor, video.project, Role.EDITOR)
+    if not lifecycle.begin_delete(video, actor):
+        video.refresh_from_db()
+        if video.is_deleted:
+            return  # deleted already (a double click)
         raise ValidationError("This video is still being made; delete it once it has finished or failed.")
-    if video.upstream_id:
+    if video.upstream_id and video.provider.capabilities.supports("delete"):
         try:
-            client_for(video.model).delete(video.upstream_id)
+            client_for(video.provider).delete(video.upstream_id)
         except SoraError as exc:
             if exc.status != 404 and not (exc.status == 400 and video.status == Status.FAILED):
+                lifecycle.undo_delete(video)
                 raise ValidationError(f"The upstream refused to delete this video: {exc.message}") from None
-    names = [getattr(video, f"{v}_file").name for v in VARIANTS] + [video.input_reference.name]
     with transaction.atomic():
         if video.status == Status.PENDING:
             quotas.refund(video)
-        if video.remixes.exists():
-            # Its remixes keep their family tree: the row stays as a tombstone, without files or upstream job.
-            cleared = {}
-            for v in VARIANTS:
-                cleared.update({f"{v}_file": "", f"{v}_bytes": None, f"{v}_sha256": ""})
-            Video.objects.filter(id=video.id).update(
-                deleted_at=timezone.now(), input_reference="", updated_at=timezone.now(), **cleared
-            )
-        else:
+        assets.assets_delete(video)
+        if not video.remixes.exists():
             video.delete()
-    for name in filter(None, names):
-        transaction.on_commit(lambda name=name: default_storage.delete(name))
+        # else: its remixes keep their family tree; the row stays as a tombstone (deleted, without files).
 
 
 @transaction.atomic
-def video_retry(*, video: Video, user: User) -> Video:
-    """A failed video gets a fresh attempt: a new video with the same settings (the failed one stays as a record)."""
+def video_retry(*, actor: Actor, video: Video) -> Video:
+    """A failed video gets a fresh attempt: a new video with the same settings (the failed one stays as a record).
+
+    A member's retry is theirs; staff retrying from the admin act on the owner's behalf (the new video is the
+    owner's, on the owner's quota) and are recorded as the ones who made it."""
+    require_actor_role(actor, video.project, Role.EDITOR)
     if video.status != Status.FAILED:
         raise ValidationError("Only a failed video can be retried.")
+    owner = video.owner if actor.kind == ActorKind.STAFF else actor.user
     if video.remixed_from_id:
         if video.remixed_from is None:
             raise ValidationError("The video this remixed is gone, so it cannot be retried.")
-        return video_remix(parent=video.remixed_from, user=user, prompts=[video.prompt])[0]
+        return video_remix(actor=actor, parent=video.remixed_from, prompts=[video.prompt], owner=owner)[0]
+    if not video.provider.is_active:
+        raise ValidationError(f"{video.provider.name} is switched off, so this video cannot be retried there.")
     retry = Video(
-        project=video.project, owner=user, prompt=video.prompt, model=video.model, size=video.size,
-        seconds=video.seconds, input_fit=video.input_fit, input_reference=video.input_reference.name or "",
-        estimated_cost=video.estimated_cost,
+        project=video.project, owner=owner, provider=video.provider, prompt=video.prompt, model=video.model,
+        size=video.size, seconds=video.seconds, input_fit=video.input_fit, estimated_cost=video.estimated_cost,
+        **_maker(actor),
     )  # fmt: skip
-    return _save_new([retry])[0]
-
+    retry = _save_new([retry])[0]
+    reference = Asset.objects.filter(video=video, kind=Asset.Kind.REFERENCE).first()
+    if reference is not None:
+        assets.asset_link(video=retry, kind=Asset.Kind.REFERENCE, source=reference)
+    return retry

@@ -17,4 +17,5 @@ urlpatterns = [
     path("videos/<uuid:public_id>/retry/", views.retry, name="retry"),
     path("videos/<uuid:public_id>/files/<str:variant>/", views.asset, name="asset"),
     path("webhooks/openai/", webhooks.receive, name="webhook"),
+    path("webhooks/<slug:slug>/", webhooks.receive, name="provider-webhook"),
 ]

@@ -11,21 +11,22 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import Role, can, project_for, video_file_for, video_for
+from accounts.access import Role, can, project_for
+from accounts.actors import Actor
 from accounts.models import Membership, User
+from assets.serving import serve
 from videos import quotas, selectors, services
+from videos.access import video_file_for, video_for
 from videos.forms import (
     GalleryFilterForm,
     RemixForm,
     VideoCreateForm,
     looks_like_several_changes,
 )
-from videos.ranges import ranged_file_response
-from videos.sora.catalog import CONTENT
 
 PAGE_SIZE = 24
-# Archived variants, and the input image (stored fitted as PNG: videos.images.fit_image): MIME type, extension.
-FILES = {**CONTENT, "reference": ("image/png", "png")}
+# The files a video page links to: the archived variants and the reference image (assets.Asset kinds).
+FILES = ("video", "thumbnail", "spritesheet", "reference")
 
 
 def _querystring_without_page(request: HttpRequest) -> str:
@@ -85,10 +86,10 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
         data = form.cleaned_data
         try:
             video = services.video_submit(
+                actor=Actor.member(request),
                 project=project,
-                user=request.user,
                 prompt=data["prompt"],
-                model=data["model"],
+                model=form.spec,
                 size=data["size"],
                 seconds=data["seconds"],
                 input_reference=form.fitted_reference(),
@@ -151,8 +152,8 @@ def remix(request: HttpRequest, public_id) -> HttpResponse:
         prompt = form.cleaned_data["prompt"]
         try:
             children = services.video_remix(
+                actor=Actor.member(request),
                 parent=parent,
-                user=request.user,
                 prompts=[prompt] * form.cleaned_data["variations"],
                 submit_token=form.cleaned_data.get("submit_token"),
             )
@@ -175,7 +176,7 @@ def delete(request: HttpRequest, public_id) -> HttpResponse:
     video = video_for(request.user, public_id, Role.EDITOR)
     project = video.project
     try:
-        services.video_delete(video=video)
+        services.video_delete(actor=Actor.member(request), video=video)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("videos:detail", public_id=video.public_id)
@@ -188,7 +189,7 @@ def delete(request: HttpRequest, public_id) -> HttpResponse:
 def retry(request: HttpRequest, public_id) -> HttpResponse:
     video = video_for(request.user, public_id, Role.EDITOR)
     try:
-        new = services.video_retry(video=video, user=request.user)
+        new = services.video_retry(actor=Actor.member(request), video=video)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("videos:detail", public_id=video.public_id)
@@ -204,19 +205,15 @@ def asset(request: HttpRequest, public_id, variant: str) -> HttpResponse:
     if variant not in FILES:
         raise Http404("No such file.")
     video = video_file_for(request.user, public_id)
-    field = video.input_reference if variant == "reference" else getattr(video, f"{variant}_file")
-    if not field:
+    asset = video.assets.filter(kind=variant).first()
+    if asset is None:
         raise Http404("This file has not been saved yet.")
-    content_type, extension = FILES[variant]
-    response = ranged_file_response(
+    return serve(
         request,
-        field.open("rb"),
-        content_type=content_type,
+        asset,
+        filename=f"sora-{video.public_id}-{variant}.{asset.extension}",
         as_attachment=request.GET.get("download") == "1",
-        filename=f"sora-{video.public_id}-{variant}.{extension}",
     )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @login_required
@@ -225,7 +222,12 @@ def status(request: HttpRequest) -> JsonResponse:
     """Live progress for the page's script: status, progress and freshly rendered fragments of the asked videos."""
     ids = [i for i in request.GET.get("ids", "").split(",") if i][:100]
     try:
-        videos = selectors.videos_visible_to(request.user).filter(public_id__in=ids).select_related("project", "owner")
+        videos = (
+            selectors.videos_visible_to(request.user)
+            .filter(public_id__in=ids)
+            .select_related("project", "owner", "provider")
+            .prefetch_related("assets")
+        )
         videos = list(videos)
     except ValidationError:
         return JsonResponse({"error": "ids must be video ids"}, status=400)

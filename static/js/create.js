@@ -14,7 +14,7 @@
   var counter = form.querySelector("[data-prompt-count]");
 
   function spec() {
-    for (var i = 0; i < table.length; i++) if (table[i].name === model.value) return table[i];
+    for (var i = 0; i < table.length; i++) if (table[i].key === model.value) return table[i];
     return null;
   }
   function refresh() {
@@ -32,15 +32,21 @@
       var same = allowed.filter(function (v) { return wide(v) === wide(size.value); });
       size.value = (same.length ? same : allowed)[0];
     }
+    Array.prototype.forEach.call(seconds.options, function (opt) {
+      var ok = s.seconds.indexOf(opt.value) !== -1;
+      opt.disabled = !ok;
+      opt.hidden = !ok;
+    });
+    if (s.seconds.indexOf(seconds.value) === -1) seconds.value = s.seconds[0];
     var price = parseFloat(s.prices[size.value] || "0");
     var secs = parseInt(seconds.value, 10) || 0;
     estimate.textContent = "$" + (price * secs).toFixed(2) + " (" + secs + " s × $" + price.toFixed(2) + "/s)";
-    overQuota(price * secs, secs);
+    overQuota(price * secs, secs, s.name);
   }
   // The quota the server enforces, shown before submitting (the server checks again, atomically).
   var allowance = document.querySelector("[data-allowance]");
   var warning = form.querySelector("[data-over-quota]");
-  function overQuota(cost, secs) {
+  function overQuota(cost, secs, name) {
     if (!allowance || !warning) return;
     var problems = [];
     var spend = allowance.getAttribute("data-spend-left");
@@ -50,7 +56,7 @@
     if (spend !== "" && cost > parseFloat(spend) + 1e-9) problems.push("only $" + parseFloat(spend).toFixed(2) + " of spend is left");
     if (seconds !== "" && secs > parseInt(seconds, 10)) problems.push("only " + seconds + " s of video are left");
     if (videos !== "" && parseInt(videos, 10) < 1) problems.push("no videos are left");
-    if (models && models.split(",").indexOf(model.value) === -1) problems.push(model.value + " is not allowed for you");
+    if (models && models.split(",").indexOf(name) === -1) problems.push(name + " is not allowed for you");
     warning.hidden = !problems.length;
     warning.textContent = problems.length ? "Over your limit: " + problems.join("; ") + "." : "";
   }

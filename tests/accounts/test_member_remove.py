@@ -4,6 +4,7 @@ import uuid
 
 from django.urls import reverse
 
+from accounts.actors import Actor
 from accounts.models import Membership
 from accounts.services import project_create
 
@@ -103,7 +104,7 @@ def test_it_404s_for_an_unknown_member_id(client, alice, project):
 
 
 def test_it_cannot_reach_a_member_of_another_project_through_my_project(client, alice, project, bob):
-    other = project_create(user=alice, name="Other film")
+    other = project_create(actor=Actor.of_user(alice), name="Other film")
     client.force_login(alice)
 
     assert client.post(_url(other, bob)).status_code == 404

@@ -4,6 +4,7 @@ import uuid
 
 from django.urls import reverse
 
+from accounts.actors import Actor
 from accounts.models import Membership
 from accounts.services import project_create
 
@@ -122,7 +123,7 @@ def test_it_404s_for_an_unknown_member_id(client, alice, project):
 
 def test_it_cannot_reach_a_member_of_another_project_through_my_project(client, alice, project, bob):
     # alice owns both projects; bob is only in "Launch film". Mixing the two in one URL must not touch bob.
-    other = project_create(user=alice, name="Other film")
+    other = project_create(actor=Actor.of_user(alice), name="Other film")
     client.force_login(alice)
 
     r = client.post(_url(other, bob), {"role": "owner"})

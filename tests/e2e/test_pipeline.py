@@ -10,10 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD, wait_for
+from tests.conftest import PASSWORD, sim_client, wait_for
 from videos import selectors
 from videos.models import Video
-from videos.sora.client import get_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,13 +45,14 @@ def test_create_archive_remix_and_lineage(q_cluster, alice, project, settings):
 
     assert video.status == "completed", (video.error_code, video.error_message)
     assert video.progress == 100 and video.upstream_id.startswith("video_")
-    upstream = get_client()
+    upstream = sim_client()
     for variant in ("video", "thumbnail", "spritesheet"):
-        field = getattr(video, f"{variant}_file")
-        assert field, f"{variant} not archived"
+        asset = video.asset_map.get(variant)
+        assert asset, f"{variant} not archived"
         remote = upstream.download(video.upstream_id, io.BytesIO(), variant=variant)
-        assert _sha256(field) == getattr(video, f"{variant}_sha256") == remote.sha256
-        assert getattr(video, f"{variant}_bytes") == remote.bytes == field.size
+        assert _sha256(asset.file) == asset.sha256 == remote.sha256
+        assert asset.bytes == remote.bytes == asset.file.size
+        assert (asset.origin, asset.provider_id) == ("provider", video.provider_id)
 
     r = browser.post(reverse("videos:remix", args=[video.public_id]), {"prompt": "Same shot, now at night", "variations": 1})
     child = Video.objects.get(remixed_from=video)

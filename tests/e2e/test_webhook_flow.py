@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.conftest import wait_for
+from accounts.actors import Actor
+from tests.conftest import start, wait_for
 from videos import services, tasks
 from videos.models import Video, WebhookEvent
 
@@ -18,15 +19,14 @@ SECRET = "whsec_" + base64.b64encode(b"studio-and-simulator-share-this!").decode
 
 
 def test_a_signed_completion_webhook_finishes_the_job_without_polling(studio, settings, monkeypatch, alice, project):
-    settings.OPENAI_WEBHOOK_SECRET = SECRET
     settings.SIM_WEBHOOK_SECRET = SECRET
     settings.SIM_WEBHOOK_URL = f"{studio.url}/webhooks/openai/"
     settings.SIM_RENDER_SECONDS = 1.0
     monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: None)
-    monkeypatch.setattr(tasks, "enqueue_follow", lambda: None)  # no poller at all
-    video = services.video_submit(project=project, user=alice, prompt="A tram at night", model="sora-2",
+    monkeypatch.setattr(tasks, "enqueue_tick", lambda: None)  # no poller at all
+    video = services.video_submit(actor=Actor.of_user(alice), project=project, prompt="A tram at night", model="sora-2",
                                   size="720x1280", seconds=4)  # fmt: skip
-    services.video_start(video_id=video.id)
+    start(video)
     Video.objects.filter(id=video.id).update(next_poll_at=timezone.now() + timedelta(hours=1))
 
     # The webhook's refresh runs inline (django-q2 sync mode in tests), then archiving.
@@ -34,6 +34,6 @@ def test_a_signed_completion_webhook_finishes_the_job_without_polling(studio, se
         lambda: Video.objects.filter(id=video.id, status=Video.Status.COMPLETED).first(), timeout=60, what="the webhook"
     )
 
-    assert video.video_file and video.video_sha256
+    assert video.asset_map["video"].sha256
     event = WebhookEvent.objects.get()
     assert (event.event_type, event.upstream_id) == ("video.completed", video.upstream_id)

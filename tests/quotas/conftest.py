@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.actors import Actor
+
 
 @pytest.fixture(autouse=True)
 def no_upstream(monkeypatch):
@@ -22,7 +24,7 @@ def submit(
 ):
     from videos import services
 
-    return services.video_submit(project=project, user=user, prompt=prompt, model=model, size=size, seconds=seconds)
+    return services.video_submit(actor=Actor.of_user(user), project=project, prompt=prompt, model=model, size=size, seconds=seconds)
 
 
 def rule(**kwargs):
@@ -36,21 +38,3 @@ def rule(**kwargs):
     r.full_clean()
     r.save()
     return r
-
-
-@pytest.fixture
-def seeded_models(transactional_db):
-    """Transactional tests start from a flushed database (a previous one emptied it): put the catalogue back."""
-    from videos.models import SoraModel
-    from videos.sora.catalog import MODELS
-
-    for order, spec in enumerate(MODELS.values()):
-        SoraModel.objects.update_or_create(
-            name=spec.name,
-            defaults={
-                "label": spec.name,
-                "prices": {size: str(price) for size, price in spec.prices.items()},
-                "seconds": list(spec.seconds),
-                "sort_order": order,
-            },
-        )

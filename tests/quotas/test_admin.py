@@ -24,7 +24,7 @@ def staff(db, client):
 @pytest.mark.parametrize(
     "name",
     ["videos_video", "videos_quotarule", "videos_quotausage", "videos_quotacharge", "videos_quotagrant",
-     "videos_soramodel", "accounts_user", "accounts_project", "accounts_membership"],
+     "providers_providermodel", "providers_provider", "accounts_user", "accounts_project", "accounts_membership"],
 )  # fmt: skip
 def test_changelists_load(client, staff, alice, project, name):
     rule(user=alice, max_spend=5)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.actors import Actor
 from tests.conftest import make_user
 from tests.quotas.conftest import rule, submit
 from videos import quotas
@@ -170,8 +171,8 @@ def test_remix_batch_reserves_all_or_nothing(alice, project):
     parent.refresh_from_db()
     rule(user=alice, max_videos=2)  # the parent was made before the rule: it doesn't count
     with pytest.raises(quotas.QuotaExceeded, match="2 are left until .*; this needs 3"):
-        services.video_remix(parent=parent, user=alice, prompts=["a", "b", "c"])
-    assert services.video_remix(parent=parent, user=alice, prompts=["a", "b"])
+        services.video_remix(actor=Actor.of_user(alice), parent=parent, prompts=["a", "b", "c"])
+    assert services.video_remix(actor=Actor.of_user(alice), parent=parent, prompts=["a", "b"])
     assert Video.objects.count() == 3
 
 
@@ -210,6 +211,6 @@ def test_other_users_do_not_share_user_limits(alice, project):
     submit(alice, project)
     from accounts.services import project_create
 
-    submit(carol, project_create(user=carol, name="Carol's"))
+    submit(carol, project_create(actor=Actor.of_user(carol), name="Carol's"))
     with pytest.raises(quotas.QuotaExceeded):
         submit(alice, project)

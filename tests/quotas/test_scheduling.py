@@ -86,7 +86,7 @@ def test_a_users_own_cap_leaves_slots_for_others(alice, bob, project):
 @pytest.mark.django_db
 def test_videos_backing_off_wait(alice, project):
     video = submit(alice, project)
-    Video.objects.filter(id=video.id).update(lease_until=timezone.now() + timedelta(seconds=60))
+    Video.objects.filter(id=video.id).update(retry_at=timezone.now() + timedelta(seconds=60))
     assert scheduling.pick_fairly(free_slots=2) == []
     assert scheduling.pick_fairly(free_slots=2, now=timezone.now() + timedelta(seconds=61)) == [video.id]
 
@@ -105,18 +105,14 @@ def test_dispatch_respects_the_site_cap(alice, bob, project, settings, monkeypat
         submit(alice, project, prompt=f"a{i}")
     b_job = submit(bob, project, prompt="b")
     started = []
+    monkeypatch.setattr(tasks, "enqueue_start", lambda video_id, token: started.append(video_id))
+    monkeypatch.setattr(tasks, "enqueue_tick", lambda: None)
 
-    def fake_start(*, video_id, now=None):
-        Video.objects.filter(id=video_id).update(status=Status.QUEUED, submitted_at=timezone.now())
-        started.append(video_id)
-        return Video.objects.get(id=video_id)
-
-    monkeypatch.setattr(tasks.services, "video_start", fake_start)
-    monkeypatch.setattr(tasks, "enqueue_follow", lambda: None)
-    assert tasks.dispatch_videos() == 2
-    assert b_job.id in started
+    assert tasks.dispatch() == 2
+    assert tasks.dispatch() == 0  # the two claimed fill the cap: a second dispatcher finds no slot
+    assert b_job.id in started and len(started) == 2
     assert Video.objects.filter(status=Status.PENDING).count() == 19
-    assert Video.objects.get(id=started[0]).get_status_display() in ("Queued",)
+    assert Video.objects.get(id=started[0]).get_status_display() == "Submitting"
     assert Video.objects.filter(status=Status.PENDING).first().get_status_display() == "Waiting for a slot"
 
 

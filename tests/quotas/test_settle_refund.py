@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.actors import Actor
+from assets.models import Asset
 from tests.quotas.conftest import rule, submit
 from videos import quotas, services
 from videos.models import QuotaCharge, QuotaUsage, Video
@@ -49,7 +51,7 @@ def test_an_upstream_failure_refunds_once(alice, project):
 def test_deleting_a_waiting_video_refunds(alice, project):
     rule(user=alice, max_videos=1)
     video = submit(alice, project)
-    services.video_delete(video=video)
+    services.video_delete(actor=Actor.of_user(video.owner), video=video)
     assert usage().videos == 0
     assert QuotaCharge.objects.get().video is None  # the ledger keeps the record
 
@@ -59,11 +61,9 @@ def test_archive_completion_settles(alice, project, monkeypatch):
     rule(user=alice, max_spend=5)
     video = submit(alice, project, seconds=4)
     for variant in services.VARIANTS:  # pretend every file is already saved
-        setattr(video, f"{variant}_sha256", "x")
-    Video.objects.filter(id=video.id).update(
-        status="archiving", upstream_id="video_2", video_sha256="x", thumbnail_sha256="x", spritesheet_sha256="x"
-    )
-    monkeypatch.setattr(services, "client_for", lambda name: None)
+        Asset.objects.create(video=video, kind=variant, file=f"x.{variant}", content_type="x", origin="provider")
+    Video.objects.filter(id=video.id).update(status="archiving", upstream_id="video_2")
+    monkeypatch.setattr(services, "client_for", lambda provider: None)
     services.video_archive(video_id=video.id)
     services.video_archive(video_id=video.id)
     u = usage()

@@ -15,11 +15,8 @@ import io
 import json
 import logging
 import os
-import subprocess
-import sys
 import time
 from http.client import RemoteDisconnected
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -34,7 +31,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
-from videos.sora.client import SoraClient, get_client
+from videos.sora.client import SoraClient
 from videos.sora.errors import SoraError
 from videos.sora.types import DeletedVideo, Download, ImageUpload, Video, VideoPage
 
@@ -922,69 +919,3 @@ def test_a_key_with_a_trailing_newline_is_trimmed(transport, sleeps):
     client.retrieve(VID)
 
     assert transport.calls[0].headers["Authorization"] == f"Bearer {KEY}"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Configuration
-# ---------------------------------------------------------------------------------------------------------------
-def test_get_client_uses_the_simulator_key_when_no_openai_key_is_set(settings, transport, sleeps):
-    settings.OPENAI_API_KEY = ""
-    settings.SIMULATOR_API_KEY = "sk-sim-local"
-    settings.OPENAI_BASE_URL = "http://testserver/sim/v1"
-    settings.SORA_TIMEOUT_CONNECT = 2.0
-    settings.SORA_TIMEOUT_READ = 30.0
-    settings.SORA_MAX_RETRIES = 4
-    client = mount(get_client(), transport, sleeps)
-    transport.reply(200, video_json())
-
-    client.retrieve(VID)
-
-    call = transport.calls[0]
-    assert call.url == f"http://testserver/sim/v1/videos/{VID}"
-    assert call.headers["Authorization"] == "Bearer sk-sim-local"
-    assert call.timeout == (2.0, 30.0)
-    assert client.max_retries == 4
-
-
-def test_get_client_uses_the_openai_key_and_base_url(settings, transport, sleeps):
-    settings.OPENAI_API_KEY = "sk-live-123"
-    settings.OPENAI_BASE_URL = "https://gateway.example/v1/"
-    client = mount(get_client(), transport, sleeps)
-    transport.reply(200, video_json())
-
-    client.retrieve(VID)
-
-    assert transport.calls[0].url == f"https://gateway.example/v1/videos/{VID}"
-    assert transport.calls[0].headers["Authorization"] == "Bearer sk-live-123"
-
-
-def configured(env: dict[str, str]) -> str:
-    """get_client()'s base URL and key in a fresh process whose environment is `env` (settings read it at import)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SORA_"))}
-    code = (
-        "import django; django.setup()\n"
-        "from videos.sora.client import get_client\n"
-        "c = get_client(); print(c.base_url, c._api_key)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**base, "DJANGO_SETTINGS_MODULE": "config.test_settings", **env},
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return result.stdout.strip()
-
-
-def test_the_environment_picks_the_simulator_or_the_provider():
-    base_url, key = configured({}).split()
-    assert base_url.endswith("/sim/v1") and key.startswith("sk-sim-") and len(key) > 30  # random per installation
-    assert configured({"SIMULATOR_API_KEY": "sk-sim-shared"}).split()[1] == "sk-sim-shared"
-
-    assert configured({"OPENAI_API_KEY": "sk-live-9"}) == "https://api.openai.com/v1 sk-live-9"
-    assert (
-        configured({"OPENAI_API_KEY": "sk-live-9", "OPENAI_BASE_URL": "https://relay.example/v1"})
-        == "https://relay.example/v1 sk-live-9"
-    )

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 
 def test_asset_serves_the_archived_file_to_members(client, alice, project, viewer, make_video):
-    video = make_video(project, alice, video_file=b"\x00\x00\x00\x18ftypmp42")
+    video = make_video(project, alice, video=b"\x00\x00\x00\x18ftypmp42")
     client.force_login(viewer)
 
     r = client.get(reverse("videos:asset", args=[video.public_id, "video"]) + "?download=1")
@@ -25,7 +25,7 @@ def test_asset_is_404_for_unknown_variant_or_missing_file(client, alice, project
 
 
 def test_asset_requires_login_and_get(client, alice, project, make_video):
-    video = make_video(project, alice, video_file=b"x")
+    video = make_video(project, alice, video=b"x")
     url = reverse("videos:asset", args=[video.public_id, "video"])
     assert client.get(url).status_code == 302
     client.force_login(alice)
@@ -67,7 +67,7 @@ def test_status_refuses_bad_ids_and_needs_login(client, alice):
 def test_staff_who_may_view_videos_get_any_file_and_other_staff_do_not(client, alice, project, charlie, make_video):
     from django.contrib.auth.models import Permission
 
-    video = make_video(project, alice, thumbnail_file=b"RIFFwebp")
+    video = make_video(project, alice, thumbnail=b"RIFFwebp")
     url = reverse("videos:asset", args=[video.public_id, "thumbnail"])
     charlie.is_staff = True
     charlie.save()
@@ -80,12 +80,14 @@ def test_staff_who_may_view_videos_get_any_file_and_other_staff_do_not(client, a
 
 
 def _with_reference(video):
-    from django.core.files.base import ContentFile
+    import io
 
-    from tests.videos.conftest import image_bytes
+    from assets.services import asset_store
+    from tests.conftest import image_bytes
 
     video.input_fit = "cover"
-    video.input_reference.save("reference-1280x720.png", ContentFile(image_bytes()), save=True)
+    video.save(update_fields=["input_fit"])
+    asset_store(video=video, kind="reference", content=io.BytesIO(image_bytes()), origin="upload")
     return video
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.videos.conftest import image_bytes
+from tests.conftest import image_bytes
 from videos.models import Video
 
 
@@ -26,7 +26,7 @@ def test_create_form_shows_models_sizes_and_guidance(client, alice, project):
     r = client.get(_create_url(project))
     body = r.content.decode()
     assert r.status_code == 200
-    assert 'value="sora-2-pro"' in body and "1792 × 1024" in body
+    assert 'value="simulator:sora-2-pro"' in body and "1792 × 1024" in body
     assert "lighting" in body.lower() and 'id="model-table"' in body
 
 
@@ -50,7 +50,7 @@ def test_create_fits_the_reference_image_to_the_size(client, alice, project):
     _post(client, project, input_reference=upload, input_fit="contain", size="1280x720")
 
     video = Video.objects.get()
-    with video.input_reference.open("rb") as fh:
+    with video.assets.get(kind="reference").file.open("rb") as fh:
         assert Image.open(fh).size == (1280, 720)
     assert video.input_fit == "contain"
 

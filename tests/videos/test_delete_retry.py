@@ -12,8 +12,8 @@ from videos.models import Video
 def test_delete_removes_a_video_that_never_reached_upstream(
     client, alice, project, make_video, django_capture_on_commit_callbacks
 ):
-    video = make_video(project, alice, status="failed", video_file=b"x")
-    name = video.video_file.name
+    video = make_video(project, alice, status="failed", video=b"x")
+    name = video.asset_map["video"].file.name
     client.force_login(alice)
 
     with django_capture_on_commit_callbacks(execute=True):  # files go once the deletion is committed
@@ -51,7 +51,7 @@ def test_retry_refuses_a_completed_video(client, alice, project, make_video):
 
 
 def test_deleting_a_parent_keeps_its_family_tree(client, alice, project, make_video):
-    v1 = make_video(project, alice, prompt="The original kite", video_file=b"mp4")
+    v1 = make_video(project, alice, prompt="The original kite", video=b"mp4")
     v2 = make_video(project, alice, prompt="add morning fog", remixed_from=v1)
     v3 = make_video(project, alice, prompt="add a heron", remixed_from=v2)
     sibling = make_video(project, alice, prompt="at night", remixed_from=v1)
@@ -61,7 +61,7 @@ def test_deleting_a_parent_keeps_its_family_tree(client, alice, project, make_vi
 
     assert r.status_code == 302
     v1.refresh_from_db()
-    assert v1.is_deleted and not v1.video_file and v1.video_bytes is None
+    assert v1.is_deleted and not v1.assets.exists()
     assert client.get(reverse("videos:detail", args=[v1.public_id])).status_code == 404
     assert client.get(reverse("videos:asset", args=[v1.public_id, "video"])).status_code == 404
     gallery = client.get(reverse("videos:gallery"))

@@ -12,7 +12,7 @@ from videos.models import Video
 
 
 def test_detail_shows_player_downloads_and_remix_countdown(client, alice, project, make_video):
-    video = make_video(project, alice, video_file=b"mp4", thumbnail_file=b"webp", spritesheet_file=b"jpg", upstream_id="video_a")
+    video = make_video(project, alice, video=b"mp4", thumbnail=b"webp", spritesheet=b"jpg", upstream_id="video_a")
     client.force_login(alice)
 
     body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()

@@ -12,7 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.conftest import wait_for
+from accounts.actors import Actor
+from providers.models import Provider, ProviderModel
+from tests.conftest import start, wait_for
 from videos import services, tasks
 from videos.models import Video
 from videos.sora.simulator import faults
@@ -22,16 +24,20 @@ KEY = "sk-live-Zq7SECRETmarker0042"
 
 
 def test_the_api_key_never_reaches_a_page_a_log_or_the_database(studio, settings, monkeypatch, caplog, client, alice, project):
-    settings.OPENAI_API_KEY = KEY  # a "real provider": the simulator accepts any key and stores only its hash
+    # A "real provider" (the simulator accepts any key and stores only its hash), its key in the environment.
+    provider = Provider.objects.create(slug="real", name="Real provider", base_url=f"{studio.url}/sim/v1",
+                                       api_key_env="PROVIDER_REAL_KEY")  # fmt: skip
+    ProviderModel.objects.create(provider=provider, name="sora-2", prices={"720x1280": "0.10"}, seconds=["4"])
+    monkeypatch.setenv("PROVIDER_REAL_KEY", KEY)
     monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: None)
     monkeypatch.setattr(tasks, "enqueue_archive", lambda video_id: None)
-    monkeypatch.setattr(tasks, "enqueue_follow", lambda: None)
+    monkeypatch.setattr(tasks, "enqueue_tick", lambda: None)
     caplog.set_level(logging.DEBUG)
 
-    video = services.video_submit(project=project, user=alice, prompt="A kite at dawn", model="sora-2",
+    video = services.video_submit(actor=Actor.of_user(alice), project=project, prompt="A kite at dawn", model="real:sora-2",
                                   size="720x1280", seconds=4)  # fmt: skip
     faults.inject("status", status=429, retry_after_ms=10, method="POST", path=r"^videos$")  # errors get logged
-    services.video_start(video_id=video.id)
+    start(video)
 
     def archived():
         services.video_poll(video_id=video.id)
@@ -39,9 +45,9 @@ def test_the_api_key_never_reaches_a_page_a_log_or_the_database(studio, settings
         return Video.objects.filter(id=video.id, status=Video.Status.COMPLETED).exists()
 
     wait_for(archived, timeout=60, interval=0.1, what="the video to be archived")
-    bad = services.video_submit(project=project, user=alice, prompt="blocked-content here", model="sora-2",
+    bad = services.video_submit(actor=Actor.of_user(alice), project=project, prompt="blocked-content here", model="real:sora-2",
                                 size="720x1280", seconds=4)  # fmt: skip
-    services.video_start(video_id=bad.id)
+    start(bad)
     wait_for(lambda: services.video_poll(video_id=bad.id).status == Video.Status.FAILED, timeout=60, interval=0.1,
              what="the moderated video to fail")  # fmt: skip
 

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.conftest import wait_for
-from videos import services, tasks
+from accounts.actors import Actor
+from tests.conftest import sim_client, start, wait_for
+from videos import lifecycle, services, tasks
 from videos.models import Video
-from videos.sora.client import get_client
 from videos.sora.simulator import faults
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,17 +26,18 @@ def queue(studio, monkeypatch):
     calls = []
     monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: calls.append("dispatch"))
     monkeypatch.setattr(tasks, "enqueue_archive", lambda video_id: calls.append(("archive", video_id)))
-    monkeypatch.setattr(tasks, "enqueue_follow", lambda: calls.append("follow"))
+    monkeypatch.setattr(tasks, "enqueue_start", lambda video_id, token: calls.append(("start", video_id)))
+    monkeypatch.setattr(tasks, "enqueue_tick", lambda: calls.append("tick"))
     yield calls
     faults.clear()
 
 
 def _submit(alice, project, prompt="A lighthouse in a storm, wide shot") -> Video:
-    return services.video_submit(project=project, user=alice, prompt=prompt, model="sora-2", size="720x1280", seconds=4)
+    return services.video_submit(actor=Actor.of_user(alice), project=project, prompt=prompt, model="sora-2", size="720x1280", seconds=4)
 
 
 def _upstream_jobs() -> list:
-    return list(get_client().list(limit=100))
+    return list(sim_client().list(limit=100))
 
 
 def _follow_to_the_end(video: Video) -> Video:
@@ -54,15 +55,18 @@ def _follow_to_the_end(video: Video) -> Video:
 
 def test_a_clean_run_archives_and_running_each_step_twice_changes_nothing(queue, alice, project):
     video = _submit(alice, project)
+    token = lifecycle.new_token()
+    assert lifecycle.claim_start(video, token)
 
-    services.video_start(video_id=video.id)
-    assert services.video_start(video_id=video.id).upstream_id == Video.objects.get(id=video.id).upstream_id
+    assert services.video_start(video_id=video.id, token=token).upstream_id
+    assert services.video_start(video_id=video.id, token=token) is None  # the same start task again: nothing
+    assert not lifecycle.claim_start(video, lifecycle.new_token())  # and no second claim
     video = _follow_to_the_end(video)
-    checksum = video.video_sha256
+    checksum = video.asset_map["video"].sha256
     assert services.video_archive(video_id=video.id) is None  # nothing left to do
 
     video.refresh_from_db()
-    assert video.status == Status.COMPLETED and video.video_sha256 == checksum
+    assert video.status == Status.COMPLETED and video.asset_map["video"].sha256 == checksum
     assert len(_upstream_jobs()) == 1
 
 
@@ -70,14 +74,16 @@ def test_a_create_answered_500_is_not_re_posted_blindly_and_is_retried_after_a_p
     video = _submit(alice, project)
     faults.inject("status", status=500, method="POST", path=r"^videos$")
 
-    services.video_start(video_id=video.id)
+    start(video)
 
     video.refresh_from_db()
     assert video.status == Status.PENDING and video.upstream_id is None
-    assert video.lease_until > timezone.now()  # a pause before the next try
+    assert video.retry_at > timezone.now() and video.lease_until is None  # a pause before the next try
+    assert not services.jobs_claim_startable()  # not before its time
     assert _upstream_jobs() == []
-    Video.objects.filter(id=video.id).update(lease_until=timezone.now() - timedelta(seconds=1))
-    services.video_start(video_id=video.id)
+    Video.objects.filter(id=video.id).update(retry_at=timezone.now() - timedelta(seconds=1))
+    [(video_id, token)] = services.jobs_claim_startable()
+    services.video_start(video_id=video_id, token=token)
     assert _follow_to_the_end(video).status == Status.COMPLETED
     assert len(_upstream_jobs()) == 1
 
@@ -87,13 +93,16 @@ def test_a_create_that_timed_out_is_adopted_not_created_again(queue, alice, proj
     video = _submit(alice, project)
     faults.inject("delay", delay_seconds=1.5, method="POST", path=r"^videos$")
 
-    services.video_start(video_id=video.id)
+    start(video)
 
     video.refresh_from_db()
     assert video.status == Status.SUBMITTING and video.upstream_id is None  # unknown: wait, then look
     wait_for(lambda: len(_upstream_jobs()) == 1, timeout=10, what="the slow create to land upstream")
     Video.objects.filter(id=video.id).update(lease_until=timezone.now() - timedelta(seconds=1))  # lease ran out
+    queue.clear()
     tasks.reconcile()
+    [(_, video_id)] = [call for call in queue if call[0] == "start"]
+    tasks.start_video(video_id, Video.objects.get(id=video_id).lease_token)
 
     video.refresh_from_db()
     assert video.upstream_id == _upstream_jobs()[0].id
@@ -103,13 +112,16 @@ def test_a_create_that_timed_out_is_adopted_not_created_again(queue, alice, proj
 
 def test_a_worker_that_died_after_creating_upstream_leaves_no_duplicate(queue, alice, project):
     video = _submit(alice, project)
-    remote = get_client().create(prompt=video.prompt, model=video.model, size=video.size, seconds="4")
+    remote = sim_client().create(prompt=video.prompt, model=video.model, size=video.size, seconds="4")
     # The worker made the job, then died before recording its id: the row is left mid-start with a stale lease.
     Video.objects.filter(id=video.id).update(
-        status=Status.SUBMITTING, attempts=1, lease_until=timezone.now() - timedelta(seconds=1)
+        status=Status.SUBMITTING, attempts=1, lease_token="dead", lease_until=timezone.now() - timedelta(seconds=1)
     )
 
     tasks.reconcile()
+    video.refresh_from_db()
+    assert ("start", video.id) in queue and video.lease_token != "dead"  # taken over under a fresh lease
+    tasks.start_video(video.id, video.lease_token)
 
     video.refresh_from_db()
     assert video.upstream_id == remote.id
@@ -120,7 +132,7 @@ def test_429_on_create_is_waited_out(queue, alice, project):
     video = _submit(alice, project)
     faults.inject("status", status=429, retry_after_ms=50, method="POST", path=r"^videos$", times=2)
 
-    services.video_start(video_id=video.id)
+    start(video)
 
     video.refresh_from_db()
     assert video.upstream_id and video.status in (Status.QUEUED, Status.IN_PROGRESS)
@@ -130,7 +142,7 @@ def test_429_on_create_is_waited_out(queue, alice, project):
 def test_a_failing_poll_keeps_the_job_and_tries_again_later(queue, alice, project, settings):
     settings.SORA_MAX_RETRIES = 0
     video = _submit(alice, project)
-    services.video_start(video_id=video.id)
+    start(video)
     faults.inject("status", status=500, method="GET", path=r"^videos/video_[0-9a-f]+$")
 
     services.video_poll(video_id=video.id)
@@ -143,7 +155,7 @@ def test_a_failing_poll_keeps_the_job_and_tries_again_later(queue, alice, projec
 def test_a_cut_off_download_is_retried_and_the_archive_is_whole(queue, alice, project, settings):
     settings.SORA_MAX_RETRIES = 0
     video = _submit(alice, project)
-    services.video_start(video_id=video.id)
+    start(video)
     faults.inject("cutoff", path=r"/content$")
 
     def archiving():
@@ -153,20 +165,20 @@ def test_a_cut_off_download_is_retried_and_the_archive_is_whole(queue, alice, pr
     wait_for(archiving, timeout=60, interval=0.1, what="completion upstream")
     services.video_archive(video_id=video.id)
     video.refresh_from_db()
-    assert video.status == Status.ARCHIVING and not video.video_file  # the cut-off copy was not kept
+    assert video.status == Status.ARCHIVING and "video" not in video.asset_map  # the cut-off copy was not kept
 
     Video.objects.filter(id=video.id).update(lease_until=timezone.now() - timedelta(seconds=1))
     services.video_archive(video_id=video.id)
 
     video.refresh_from_db()
     assert video.status == Status.COMPLETED
-    assert get_client().download(video.upstream_id, io.BytesIO()).sha256 == video.video_sha256
+    assert sim_client().download(video.upstream_id, io.BytesIO()).sha256 == video.asset_map["video"].sha256
 
 
 def test_an_upstream_failure_is_kept_and_shown(queue, alice, project):
     video = _submit(alice, project)
     faults.inject("fail_job", code="internal_error")
-    services.video_start(video_id=video.id)
+    start(video)
 
     video = _follow_to_the_end(video)
 
@@ -176,7 +188,7 @@ def test_an_upstream_failure_is_kept_and_shown(queue, alice, project):
 
 def test_a_moderated_prompt_fails_with_the_upstream_message(queue, alice, project):
     video = _submit(alice, project, prompt="A scene with blocked-content in it")
-    services.video_start(video_id=video.id)
+    start(video)
 
     video = _follow_to_the_end(video)
 
@@ -185,12 +197,12 @@ def test_a_moderated_prompt_fails_with_the_upstream_message(queue, alice, projec
 
 def test_a_remix_of_a_video_gone_upstream_fails_clearly(queue, alice, project):
     parent = _submit(alice, project)
-    services.video_start(video_id=parent.id)
+    start(parent)
     parent = _follow_to_the_end(parent)
-    get_client().delete(parent.upstream_id)
-    child = services.video_remix(parent=parent, user=alice, prompts=["Same shot, at night"])[0]
+    sim_client().delete(parent.upstream_id)
+    child = services.video_remix(actor=Actor.of_user(alice), parent=parent, prompts=["Same shot, at night"])[0]
 
-    services.video_start(video_id=child.id)
+    start(child)
 
     child.refresh_from_db()
     assert child.status == Status.FAILED and child.upstream_id is None
@@ -204,17 +216,17 @@ def test_delete_removes_ours_and_upstreams(queue, alice, project):
     from videos.sora.errors import SoraError
 
     video = _submit(alice, project)
-    services.video_start(video_id=video.id)
+    start(video)
     video = _follow_to_the_end(video)
-    names = [video.video_file.name, video.thumbnail_file.name, video.spritesheet_file.name]
+    names = [video.asset_map[kind].file.name for kind in ("video", "thumbnail", "spritesheet")]
     assert all(default_storage.exists(n) for n in names)
 
-    services.video_delete(video=video)
+    services.video_delete(actor=Actor.of_user(video.owner), video=video)
 
     assert not Video.objects.filter(id=video.id).exists()
     assert not any(default_storage.exists(n) for n in names)
     with pytest.raises(SoraError) as gone:
-        get_client().retrieve(video.upstream_id)
+        sim_client().retrieve(video.upstream_id)
     assert gone.value.status == 404
 
 
@@ -222,7 +234,7 @@ def test_the_reconciler_resumes_what_a_dead_worker_left(queue, alice, project):
     """Redis delivers a task at most once: if the worker dies, the minute schedule's reconciler picks it all up."""
     waiting = _submit(alice, project, prompt="left waiting")
     archiving = _submit(alice, project, prompt="left half-archived")
-    services.video_start(video_id=archiving.id)
+    start(archiving)
     wait_for(
         lambda: services.video_poll(video_id=archiving.id).status == Status.ARCHIVING, timeout=60, interval=0.1,
         what="completion upstream",

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from videos.ranges import FileSlice, RangeNotSatisfiable, parse_range
+from assets.ranges import FileSlice, RangeNotSatisfiable, parse_range
 
 BODY = bytes(range(256)) * 40  # 10,240 bytes
 
@@ -51,7 +51,7 @@ def test_a_file_slice_reads_only_its_bytes_in_chunks():
 
 @pytest.fixture
 def video_url(client, alice, project, make_video):
-    video = make_video(project, alice, video_file=BODY)
+    video = make_video(project, alice, video=BODY)
     client.force_login(alice)
     return reverse("videos:asset", args=[video.public_id, "video"])
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from videos.sora.client import SoraClient, get_client
+from tests.conftest import sim_client
+from videos.sora.client import SoraClient
 from videos.sora.errors import SoraError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_stranger_with_any_key_sees_none_of_the_studios_jobs(studio):
-    ours = get_client().create("A private storyboard shot", model="sora-2", size="720x1280", seconds="4")
+    ours = sim_client().create("A private storyboard shot", model="sora-2", size="720x1280", seconds="4")
     assert settings.SIMULATOR_API_KEY not in ("sk-sim-local", "") and len(settings.SIMULATOR_API_KEY) > 30
 
     for key in ("sk-sim-local", "anything"):
@@ -23,4 +24,4 @@ def test_a_stranger_with_any_key_sees_none_of_the_studios_jobs(studio):
             with pytest.raises(SoraError) as refused:
                 call(ours.id)
             assert refused.value.status == 404
-    assert get_client().retrieve(ours.id).id == ours.id  # still there, still ours
+    assert sim_client().retrieve(ours.id).id == ours.id  # still there, still ours

@@ -1,4 +1,6 @@
-"""The signed OpenAI webhook endpoint: verified over the raw body, deduplicated, and it only enqueues work."""
+"""Provider webhooks: verified over the raw body with the provider's own secret, deduplicated per provider, and
+they only enqueue work. The simulator provider's secret is SIM_WEBHOOK_SECRET (it signs with it); a remote
+provider's comes from the environment variable it names."""
 
 from __future__ import annotations
 
@@ -15,18 +17,18 @@ SECRET = "whsec_" + "c2VjcmV0LXNpZ25pbmcta2V5LWZvci10ZXN0cw=="
 
 
 @pytest.fixture
-def refreshed(db, monkeypatch, settings):
-    settings.OPENAI_WEBHOOK_SECRET = SECRET
+def refreshed(db, seeded_models, monkeypatch, settings):
+    settings.SIM_WEBHOOK_SECRET = SECRET
     calls = []
     monkeypatch.setattr("videos.tasks.enqueue_refresh", calls.append)
     return calls
 
 
-def _deliver(client, payload, *, secret=SECRET, msg_id=None, timestamp=None, body=None):
+def _deliver(client, payload, *, secret=SECRET, msg_id=None, timestamp=None, body=None, url=None):
     body = body if body is not None else json.dumps(payload).encode()
     headers = signing.sign(secret, msg_id or signing.new_message_id(), timestamp or int(time.time()), body)
     return client.post(
-        reverse("videos:webhook"), body, content_type="application/json",
+        url or reverse("videos:webhook"), body, content_type="application/json",
         **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()},
     )  # fmt: skip
 
@@ -88,9 +90,34 @@ def test_unknown_videos_and_other_events_are_acknowledged_and_ignored(client, re
     assert refreshed == []
 
 
-def test_without_a_secret_the_endpoint_is_off(client, settings):
-    settings.OPENAI_WEBHOOK_SECRET = ""
+def test_without_a_secret_the_endpoint_is_off(client, settings, seeded_models):
+    settings.SIM_WEBHOOK_SECRET = ""
     assert _deliver(client, _event("video_x")).status_code == 404
+
+
+def test_a_remote_providers_webhook_uses_its_own_secret_and_address(client, alice, project, make_video, refreshed,
+                                                                     monkeypatch):  # fmt: skip
+    from providers.models import Provider
+
+    other_secret = "whsec_" + "b3RoZXItcHJvdmlkZXJzLXNpZ25pbmcta2V5"
+    gateway = Provider.objects.create(slug="gateway", name="Gateway", base_url="https://gw.example/v1",
+                                      webhook_secret_env="PROVIDER_GATEWAY_WEBHOOK_SECRET")  # fmt: skip
+    monkeypatch.setenv("PROVIDER_GATEWAY_WEBHOOK_SECRET", other_secret)
+    same_id = "video_" + "e" * 48
+    ours = make_video(project, alice, status="in_progress", upstream_id=same_id, provider=gateway)
+    make_video(project, alice, status="in_progress", upstream_id=same_id)  # the simulator's job of the same id
+    url = reverse("videos:provider-webhook", args=["gateway"])
+
+    assert _deliver(client, _event(same_id), url=url).status_code == 400  # the simulator's secret is not its
+    assert _deliver(client, _event(same_id), secret=other_secret, url=url).status_code == 200
+    assert refreshed == [ours.id]  # the job of that provider, not the other with the same upstream id
+    assert client.post(reverse("videos:provider-webhook", args=["nobody"])).status_code == 404
+
+
+def test_an_overlong_webhook_id_is_a_clear_400(client, refreshed):
+    r = _deliver(client, _event("video_x"), msg_id="msg_" + "a" * 200)
+    assert r.status_code == 400 and "webhook-id" in r.json()["error"]
+    assert not WebhookEvent.objects.exists()
 
 
 def test_the_webhook_takes_only_post(client, refreshed):

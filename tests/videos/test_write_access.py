@@ -13,7 +13,7 @@ WRITES = ["remix", "delete", "retry"]
 
 @pytest.mark.parametrize("name", WRITES + ["detail", "asset"])
 def test_outsiders_get_404_for_everything(client, alice, project, charlie, make_video, name):
-    video = make_video(project, alice, status="failed", video_file=b"x")
+    video = make_video(project, alice, status="failed", video=b"x")
     client.force_login(charlie)
     if name == "asset":
         r = client.get(reverse("videos:asset", args=[video.public_id, "video"]))

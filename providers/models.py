@@ -1,0 +1,122 @@
+"""Providers: the servers that run the studio's jobs, and the models each one offers.
+
+A provider is a base URL that speaks (some of) the `/v1/videos` contract, plus the *name* of the environment
+variable that holds its key (the key itself is never stored). The built-in simulator is one provider. Each model
+in the registry belongs to one provider; a video records the provider that runs it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Provider(models.Model):
+    class Kind(models.TextChoices):
+        SIMULATOR = "simulator", "Built-in simulator"
+        REMOTE = "remote", "Server speaking /v1/videos"
+
+    SIMULATOR_SLUG = "simulator"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(max_length=40, unique=True, help_text="Short name used in URLs and commands.")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REMOTE)
+    base_url = models.URLField(
+        max_length=500, blank=True, help_text="e.g. https://gateway.example/v1; empty for the built-in simulator."
+    )
+    api_key_env = models.CharField(
+        max_length=64, blank=True,
+        help_text="Name of the environment variable holding this server's API key (the key itself is never stored).",
+    )  # fmt: skip
+    webhook_secret_env = models.CharField(
+        max_length=64, blank=True,
+        help_text="Name of the environment variable holding the whsec_ secret of this server's webhooks, if any.",
+    )  # fmt: skip
+    max_in_flight = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Jobs running on this server at once. Empty: SORA_MAX_IN_FLIGHT."
+    )
+    # The capability profile the conformance probe measured (see providers/capabilities.py); {} = not measured.
+    profile = models.JSONField(default=dict, blank=True)
+    probed_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["simulator", "remote"]), name="providers_provider_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="simulator") | ~Q(base_url=""), name="providers_provider_remote_has_base_url"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_simulator(self) -> bool:
+        return self.kind == self.Kind.SIMULATOR
+
+    @property
+    def effective_base_url(self) -> str:
+        if self.is_simulator:
+            return settings.SIMULATOR_BASE_URL or f"{settings.SITE_URL}/sim/v1"
+        return self.base_url.rstrip("/")
+
+    @property
+    def in_flight_cap(self) -> int:
+        return self.max_in_flight or settings.SORA_MAX_IN_FLIGHT
+
+    @property
+    def capabilities(self):
+        from providers.capabilities import Capabilities
+
+        return Capabilities.for_provider(self)
+
+
+class ProviderModel(models.Model):
+    """The model registry: what the studio offers, at what price, and which provider serves it."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="models")
+    name = models.CharField(max_length=200, help_text="The model id sent upstream, e.g. sora-2.")
+    label = models.CharField(max_length=100, blank=True)
+    # USD per second of video, by size: {"720x1280": "0.10", ...}. Its keys are the sizes the model allows.
+    prices = models.JSONField(help_text='USD per second by size, e.g. {"720x1280": "0.10", "1280x720": "0.10"}')
+    seconds = models.JSONField(default=list, help_text='Allowed durations, e.g. ["4", "8", "12"]')
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider__sort_order", "sort_order", "name"]
+        verbose_name = "model"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "name"], name="providers_providermodel_one_name_per_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sizes(self) -> list[str]:
+        return list(self.prices)
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.name
+
+    def price_per_second(self, size: str) -> Decimal:
+        return Decimal(str(self.prices[size]))
+
+    def cost(self, size: str, seconds: int) -> Decimal:
+        return self.price_per_second(size) * int(seconds)
