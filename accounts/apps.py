@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and projects"
 
     def ready(self) -> None:
-        pass
+        from accounts import signals  # noqa: F401 - connects the receivers
