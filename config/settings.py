@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -121,6 +122,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_q",
+    "axes",
     "accounts",
     "videos",
     "videos.sora.simulator.apps.SimulatorConfig",
@@ -135,6 +137,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last (django-axes): turns a login refused for too many failures into the studio's lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -193,6 +197,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "videos:gallery"
 LOGOUT_REDIRECT_URL = "login"
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one username, or from one client address,
+# within LOGIN_LOCKOUT_MINUTES, logins for it are refused until that long after the last failure. Covers the
+# studio's login and the admin's. A successful login clears that username's failures from that address.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Password-reset mails: at most this many per address, and this many requests per client address, per hour.
+PASSWORD_RESET_MAX_PER_ADDRESS = env_int("PASSWORD_RESET_MAX_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_MAX_PER_CLIENT = env_int("PASSWORD_RESET_MAX_PER_CLIENT", 10, minimum=1)
+# The client's address is the connection's (REMOTE_ADDR) unless the studio is told how many reverse proxies in front
+# of it append to X-Forwarded-For: then it is the entry that many places from the right. 0 ignores the header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+
+AUTHENTICATION_BACKENDS = [
+    "accounts.throttle.LoginThrottleBackend",  # refuses a locked-out login before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # accounts.throttle clears only the user's own failures (axes would clear the address)
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login; failures are what throttling needs
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
