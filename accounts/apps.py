@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and projects"
 
     def ready(self) -> None:
-        from accounts import signals
+        from accounts import checks, signals
+
+        checks.warn_at_start()

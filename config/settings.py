@@ -177,7 +177,30 @@ if DATABASE_URL:
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "studio.sqlite3")}
 
+def _private_sqlite(name: str) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite opens it, and tighten one made looser earlier.
+
+    SQLite creates its -wal, -shm and -journal files with the database file's own permissions, so they follow.
+    """
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return
+    path = Path(name)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        return  # its folder does not exist: SQLite will say so when it opens it
+    for part in (path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+        try:
+            if part.stat().st_mode & 0o077:
+                part.chmod(0o600)
+        except (FileNotFoundError, PermissionError):
+            pass  # not there, or another user's file: nothing this process may change
+
+
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _private_sqlite(str(_db["NAME"]))
     # BEGIN IMMEDIATE + WAL: several processes (web, workers) write without "database is locked" (ECOSYSTEM 1.3).
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
@@ -238,6 +261,8 @@ if EMAIL_URL:
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
+    # Without EMAIL_HOST mail is printed to the log, reset links (working tokens) included: the studio warns at
+    # start and `manage.py check --deploy` warns (accounts/checks.py).
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sora Studio <studio@localhost>")
 
@@ -295,6 +320,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Security (production switches; see README)
 # ---------------------------------------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# HTTP Strict Transport Security: browsers that saw it refuse plain HTTP for this long. Start small (3600), then
+# raise to a year (31536000) once every page works over HTTPS; see README "Running in production".
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -390,5 +420,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; not three INFO lines per attempt
+    },
 }
