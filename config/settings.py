@@ -331,6 +331,8 @@ if env_bool("BEHIND_HTTPS_PROXY", False):
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# A stale CSRF token (logged out and in again in another tab) gets the studio's own page, not Django's.
+CSRF_FAILURE_VIEW = "accounts.errors.csrf_failure"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Task queue: django-q2 on the database by default, on Redis with REDIS_URL
@@ -418,10 +420,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # A 403 is an everyday answer (a viewer trying to edit, a stale form): one line, not a traceback.
+    "filters": {"forbidden_one_line": {"()": "accounts.errors.ForbiddenOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # failures and lockouts; not three INFO lines per attempt
+        "django.request": {"filters": ["forbidden_one_line"]},
+        "django.security.csrf": {"filters": ["forbidden_one_line"]},
     },
 }
