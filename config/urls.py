@@ -9,6 +9,10 @@ from django.views.generic import RedirectView
 
 from accounts import views as account_views
 
+admin.site.site_header = "Sora Studio admin"
+admin.site.site_title = "Sora Studio admin"
+admin.site.index_title = "Studio administration"
+
 urlpatterns = [
     path("", include("videos.urls")),
     path("accounts/", include("accounts.urls")),
