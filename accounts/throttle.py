@@ -85,10 +85,11 @@ def lockout_wait(username: str | None, ip_address: str | None, *, now=None) -> t
     now = now or timezone.now()
     cool_off, limit = settings.AXES_COOLOFF_TIME, settings.AXES_FAILURE_LIMIT  # as config/settings.py sets them
     fresh = AccessAttempt.objects.filter(attempt_time__gt=now - cool_off)
+    counted = [fresh.filter(username=username)] if username else []
+    if ip_address:
+        counted.append(fresh.filter(ip_address=ip_address))
     wait = timedelta(0)
-    for rows in (fresh.filter(username=username) if username else None, fresh.filter(ip_address=ip_address) if ip_address else None):
-        if rows is None:
-            continue
+    for rows in counted:
         attempts = sorted(rows.values_list("attempt_time", "failures_since_start"))
         total = sum(failures for _, failures in attempts)
         for attempt_time, failures in attempts:

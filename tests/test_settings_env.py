@@ -22,10 +22,11 @@ PROBE = (
 )
 
 
-def _settings(tmp_path, **env):
+def _settings(tmp_path, code: str = PROBE, **env):
+    """Run `code` in a fresh interpreter with only `env` (and DATA_DIR in tmp_path) as its environment."""
     clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DATA_DIR": str(tmp_path / "data")}, **env)
-    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
 
 
 def test_no_environment_means_the_embedded_default(tmp_path):
@@ -104,14 +105,8 @@ WRITE_AND_LIST = (
 )
 
 
-def _run(tmp_path, code, **env):
-    clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DATA_DIR": str(tmp_path / "data")}, **env)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
-
-
 def test_the_sqlite_database_and_its_wal_and_shm_are_owner_only(tmp_path):
-    run = _run(tmp_path, WRITE_AND_LIST)
+    run = _settings(tmp_path, WRITE_AND_LIST)
     assert run.returncode == 0, run.stderr
     files = dict(ast.literal_eval(run.stdout))
     assert set(files) == {"studio.sqlite3", "studio.sqlite3-wal", "studio.sqlite3-shm"}, files
@@ -123,16 +118,16 @@ def test_a_database_made_world_readable_earlier_is_tightened_at_start(tmp_path):
     for name in ("studio.sqlite3", "studio.sqlite3-wal"):
         (tmp_path / "data" / name).touch(mode=0o644)
         (tmp_path / "data" / name).chmod(0o644)
-    run = _run(tmp_path, WRITE_AND_LIST)
+    run = _settings(tmp_path, WRITE_AND_LIST)
     assert run.returncode == 0, run.stderr
     assert set(dict(ast.literal_eval(run.stdout)).values()) == {"0o600"}, run.stdout
 
 
 def test_console_mail_is_announced_at_start_and_quiet_with_a_mail_server(tmp_path):
     quiet = "import django; django.setup()"
-    loud = _run(tmp_path, quiet)
+    loud = _settings(tmp_path, quiet)
     assert loud.returncode == 0, loud.stderr
     assert "EMAIL_HOST is not set, so mail is printed to the log: password-reset links there are working tokens" in loud.stderr
 
-    with_mail = _run(tmp_path, quiet, EMAIL_HOST="smtp.example.com")
+    with_mail = _settings(tmp_path, quiet, EMAIL_HOST="smtp.example.com")
     assert with_mail.returncode == 0 and "EMAIL_HOST is not set" not in with_mail.stderr
