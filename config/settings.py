@@ -244,6 +244,8 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = False  # accounts.throttle clears only the user's own failures (axes would clear the address)
 AXES_DISABLE_ACCESS_LOG = True  # no row per successful login; failures are what throttling needs
+# Masked in the copy of the form axes keeps with each failure (it always masks the password).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,6 +3,7 @@ the studio's own page saying how long to wait; a successful login forgets the us
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -192,3 +193,14 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(alice, charlie, se
 def test_scripts_and_the_test_client_log_in_without_a_request(alice, client):
     # authenticate() without a request has no client to count: it is not refused (django-axes would raise).
     assert client.login(username="alice", password=PASSWORD)
+
+
+def test_a_failed_attempt_keeps_neither_the_password_nor_the_form_token(alice):
+    client = Client(REMOTE_ADDR="203.0.113.7", enforce_csrf_checks=True)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(LOGIN).content.decode()).group(1)
+    client.post(LOGIN, {"username": "alice", "password": "s3cret-guess", "csrfmiddlewaretoken": token})
+
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == "alice" and attempt.failures_since_start == 1
+    assert "s3cret-guess" not in attempt.post_data and token not in attempt.post_data
+    assert "password=********************" in attempt.post_data
