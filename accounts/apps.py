@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and projects"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401 - connects the receivers
+        from accounts import checks, signals  # noqa: F401 - signals connects the receivers
+
+        checks.warn_at_start()

@@ -74,3 +74,25 @@ class Membership(models.Model):
 
     def has_role(self, role: str) -> bool:
         return self.RANK[self.role] >= self.RANK[role]
+
+
+class PasswordResetRequest(models.Model):
+    """One password-reset request, kept an hour so mails can be limited per address and per client.
+
+    Holds no address in clear: `email_digest` is a keyed hash of the normalised address (accounts.throttle).
+    """
+
+    email_digest = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    allowed = models.BooleanField(help_text="Whether its mail (if an account has the address) was sent.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # reset_mail_allowed: this address's mails, and this client's requests, in the last hour.
+            models.Index(fields=["email_digest", "created_at"], name="accounts_reset_email_time"),
+            models.Index(fields=["ip_address", "created_at"], name="accounts_reset_client_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reset request from {self.ip_address or 'unknown'} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -10,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services
+from accounts import services, throttle
 from accounts.access import Role, project_for
 from accounts.actors import Actor
 from accounts.forms import MemberAddForm, MemberRoleForm, ProjectForm, SignupForm
@@ -22,6 +25,30 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view with the studio's mail (naming SITE_URL, never the request's Host) and hourly limits.
+
+    Over a limit nothing is sent, and the answer is the same "if an account uses that address" page as always, so
+    it tells nobody whether an account exists.
+    """
+
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if throttle.reset_mail_allowed(email=email, ip_address=throttle.client_ip(self.request)):
+            form.save(
+                domain_override=urlparse(settings.SITE_URL).netloc,
+                token_generator=self.token_generator,
+                email_template_name=self.email_template_name,
+                subject_template_name=self.subject_template_name,
+                request=self.request,
+                extra_email_context={"site_name": "Sora Studio", "site_url": settings.SITE_URL},
+            )
+        return redirect(self.get_success_url())
 
 
 @require_http_methods(["GET", "POST"])

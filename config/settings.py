@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -121,6 +122,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_q",
+    "axes",
     "accounts",
     "providers",
     "assets",
@@ -137,6 +139,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last (django-axes): turns a login refused for too many failures into the studio's lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -175,7 +179,30 @@ if DATABASE_URL:
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "studio.sqlite3")}
 
+def _private_sqlite(name: str) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite opens it, and tighten one made looser earlier.
+
+    SQLite creates its -wal, -shm and -journal files with the database file's own permissions, so they follow.
+    """
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return
+    path = Path(name)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        return  # its folder does not exist: SQLite will say so when it opens it
+    for part in (path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+        try:
+            if part.stat().st_mode & 0o077:
+                part.chmod(0o600)
+        except (FileNotFoundError, PermissionError):
+            pass  # not there, or another user's file: nothing this process may change
+
+
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _private_sqlite(str(_db["NAME"]))
     # BEGIN IMMEDIATE + WAL: several processes (web, workers) write without "database is locked" (ECOSYSTEM 1.3).
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
@@ -196,6 +223,32 @@ LOGIN_REDIRECT_URL = "videos:gallery"
 LOGOUT_REDIRECT_URL = "login"
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
 
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one username, or from one client address,
+# within LOGIN_LOCKOUT_MINUTES, logins for it are refused until that long after the last failure. Covers the
+# studio's login and the admin's. A successful login clears that username's failures from that address.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Password-reset mails: at most this many per address, and this many requests per client address, per hour.
+PASSWORD_RESET_MAX_PER_ADDRESS = env_int("PASSWORD_RESET_MAX_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_MAX_PER_CLIENT = env_int("PASSWORD_RESET_MAX_PER_CLIENT", 10, minimum=1)
+# The client's address is the connection's (REMOTE_ADDR) unless the studio is told how many reverse proxies in front
+# of it append to X-Forwarded-For: then it is the entry that many places from the right. 0 ignores the header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+
+AUTHENTICATION_BACKENDS = [
+    "accounts.throttle.LoginThrottleBackend",  # refuses a locked-out login before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # accounts.throttle clears only the user's own failures (axes would clear the address)
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login; failures are what throttling needs
+# Masked in the copy of the form axes keeps with each failure (it always masks the password).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -212,6 +265,8 @@ if EMAIL_URL:
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
+    # Without EMAIL_HOST mail is printed to the log, reset links (working tokens) included: the studio warns at
+    # start and `manage.py check --deploy` warns (accounts/checks.py).
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sora Studio <studio@localhost>")
 
@@ -269,12 +324,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Security (production switches; see README)
 # ---------------------------------------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# HTTP Strict Transport Security: browsers that saw it refuse plain HTTP for this long. Start small (3600), then
+# raise to a year (31536000) once every page works over HTTPS; see README "Running in production".
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# A stale CSRF token (logged out and in again in another tab) gets the studio's own page, not Django's.
+CSRF_FAILURE_VIEW = "accounts.errors.csrf_failure"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Task queue: django-q2 on the database by default, on Redis with REDIS_URL
@@ -371,7 +433,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # A 403 is an everyday answer (a viewer trying to edit, a stale form): one line, not a traceback.
+    "filters": {"forbidden_one_line": {"()": "accounts.errors.ForbiddenOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; not three INFO lines per attempt
+        "django.request": {"filters": ["forbidden_one_line"]},
+        "django.security.csrf": {"filters": ["forbidden_one_line"]},
+    },
 }

@@ -66,8 +66,11 @@ def test_change_rejects_a_weak_new_password(client, alice):
 
 
 def _reset_link(mailoutbox) -> str:
+    """The path of the one mail's reset link, which starts with SITE_URL (never the request's Host)."""
+    from django.conf import settings
+
     assert len(mailoutbox) == 1
-    match = re.search(r"https?://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)", mailoutbox[0].body)
+    match = re.search(re.escape(settings.SITE_URL) + r"(/accounts/reset/[^/\s]+/[^/\s]+/)", mailoutbox[0].body)
     assert match, mailoutbox[0].body
     return match.group(1)
 
@@ -116,3 +119,50 @@ def test_reset_for_an_unknown_email_sends_nothing_but_looks_the_same(client, ali
     assert r.status_code == 302
     assert r.url == reverse("password_reset_done")
     assert mailoutbox == []
+
+
+# --- the studio's own mail and pages ----------------------------------------------------------------------------
+
+
+def test_reset_mail_names_the_studio_and_links_to_site_url_not_the_requests_host(client, alice, mailoutbox, settings):
+    settings.SITE_URL = "https://studio.example.com"
+
+    client.post(reverse("password_reset"), {"email": "alice@example.com"}, HTTP_HOST="127.0.0.1")
+
+    mail = mailoutbox[0]
+    assert mail.subject == "Reset your Sora Studio password"
+    assert "Sora Studio" in mail.body and "https://studio.example.com" in mail.body
+    assert re.search(r"^https://studio\.example\.com/accounts/reset/[^/\s]+/[^/\s]+/$", mail.body, re.MULTILINE)
+    assert "127.0.0.1" not in mail.body and " team" not in mail.body
+    assert "Your username: alice" in mail.body
+
+
+def _is_studio_page(r, heading: str) -> None:
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert 'class="nav' in body and "· Sora Studio</title>" in body, body[:500]
+    assert heading in body
+    assert "Django" not in body
+
+
+def test_every_reset_step_is_a_studio_page(client, alice, mailoutbox):
+    _is_studio_page(client.get(reverse("password_reset")), "Reset your password")
+    r = client.post(reverse("password_reset"), {"email": "alice@example.com"}, follow=True)
+    _is_studio_page(r, "Check your email")
+    link = _reset_link(mailoutbox)
+    r = client.get(link, follow=True)
+    _is_studio_page(r, "Choose a new password")
+    r = client.post(r.wsgi_request.path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True)
+    _is_studio_page(r, "Password set")
+    _is_studio_page(client.get(link, follow=True), "This link has expired")
+
+
+def test_every_change_step_is_a_studio_page(client, alice):
+    client.force_login(alice)
+    _is_studio_page(client.get(reverse("password_change")), "Change your password")
+    r = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+    _is_studio_page(r, "Password changed")

@@ -69,6 +69,7 @@ class SimVideo(models.Model):
     lease_until = models.FloatField(default=0.0)
 
     class Meta:
+        verbose_name = "simulator video"
         constraints = [
             models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=100), name="simulator_simvideo_progress_range"),
             models.CheckConstraint(
@@ -120,6 +121,9 @@ class SimFault(models.Model):
     code = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = "simulator fault"
+
     def __str__(self) -> str:
         return f"fault {self.kind} {self.method or '*'} {self.path or '*'}"
 
@@ -139,6 +143,10 @@ class SimWebhookDelivery(models.Model):
     gave_up = models.BooleanField(default=False)
     lease_until = models.FloatField(default=0.0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "simulator webhook delivery"
+        verbose_name_plural = "simulator webhook deliveries"
 
     def __str__(self) -> str:
         return f"{self.webhook_id} for {self.video_id} ({self.attempts} attempts)"
