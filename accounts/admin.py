@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import Membership, Project, User
-from videos.admin import ProjectQuotaRuleInline, UserQuotaRuleInline
+from quotas.admin import ProjectQuotaRuleInline, UserQuotaRuleInline
 
 
 class MembershipInline(admin.TabularInline):

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "accounts",
     "providers",
     "assets",
+    "quotas",
     "videos",
     "videos.sora.simulator.apps.SimulatorConfig",
 ]

@@ -111,7 +111,7 @@ def video_submit(
 
 
 def _save_new(videos: list[Video]) -> list[Video]:
-    from videos import quotas
+    from quotas import services as quotas
 
     for video in videos:
         video.full_clean(exclude=["remixed_from", "provider", "created_by"])
@@ -194,7 +194,8 @@ def jobs_claim_startable(*, actor: Actor = SYSTEM, now: datetime | None = None) 
 
     Each provider's claim is one short transaction that first locks the provider's row, so two dispatchers can't
     both see a free slot and overfill it. Returns (video id, lease token) pairs for start tasks."""
-    from videos import quotas, scheduling
+    from quotas import selectors as quota_selectors
+    from videos import scheduling
 
     now = now or timezone.now()
     claimed: list[tuple[int, str]] = []
@@ -210,7 +211,7 @@ def jobs_claim_startable(*, actor: Actor = SYSTEM, now: datetime | None = None) 
                 continue
             in_flight = Video.objects.filter(provider=provider, status__in=Video.IN_FLIGHT).count()
             ids = scheduling.pick_fairly(
-                free_slots=provider.in_flight_cap - in_flight, provider=provider, now=now, user_cap=quotas.max_in_flight
+                free_slots=provider.in_flight_cap - in_flight, provider=provider, now=now, user_cap=quota_selectors.max_in_flight
             )
             for video in Video.objects.filter(id__in=ids).only("id", "public_id", "provider_id", "status"):
                 token = lifecycle.new_token()
@@ -386,7 +387,7 @@ def video_apply_remote(*, video: Video, remote, actor: Actor = SYSTEM) -> Video:
 
 def _fail(video: Video, *, code: str, message: str, token: str | None = None) -> bool:
     """The job failed: in one transaction, record why and give its reservation back; then its slot is free."""
-    from videos import quotas
+    from quotas import services as quotas
 
     with transaction.atomic():
         if not lifecycle.fail(video, code=code, message=message, token=token):
@@ -430,7 +431,7 @@ def _archive_variant(client, video: Video, variant: str) -> Asset:
 def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
     """Copy the MP4, thumbnail and spritesheet into our storage, with checksums. Resumable: variants already saved
     are kept; safe to run twice (a lease lets one worker at a time do it)."""
-    from videos import quotas
+    from quotas import services as quotas
 
     video = Video.objects.select_related("provider").get(id=video_id)
     token = lifecycle.new_token()
@@ -473,7 +474,7 @@ def video_delete(*, actor: Actor, video: Video) -> None:
 
     The claim (lifecycle.begin_delete) is a conditional UPDATE on the row, never a check of the copy in memory: a
     dispatcher that started the job a moment ago makes the claim fail, and a claimed job is never started."""
-    from videos import quotas
+    from quotas import services as quotas
 
     require_actor_role(actor, video.project, Role.EDITOR)
     if not lifecycle.begin_delete(video, actor):

@@ -15,7 +15,8 @@ from accounts.access import Role, can, project_for
 from accounts.actors import Actor
 from accounts.models import Membership, User
 from assets.serving import serve
-from videos import quotas, selectors, services
+from quotas import selectors as quota_selectors
+from videos import selectors, services
 from videos.access import video_file_for, video_for
 from videos.forms import (
     GalleryFilterForm,
@@ -106,7 +107,7 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
         "project": project,
         "form": form,
         "model_table": form.model_table(),
-        "allowance": quotas.allowance_for(user=request.user, project=project),
+        "allowance": quota_selectors.allowance_for(user=request.user, project=project),
     }
     return render(request, "videos/create.html", ctx, status=400 if form.errors else 200)
 

@@ -28,7 +28,7 @@ def submit(
 
 
 def rule(**kwargs):
-    from videos.models import QuotaRule
+    from quotas.models import QuotaRule
 
     kwargs.setdefault("period", "month")
     for key in ("max_spend",):

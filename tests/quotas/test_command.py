@@ -8,9 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from quotas import services as quotas
+from quotas.models import QuotaGrant, QuotaRule
 from tests.quotas.conftest import rule, submit
-from videos import quotas
-from videos.models import QuotaGrant, QuotaRule
 
 
 def run(*args) -> str:

@@ -14,7 +14,7 @@ def test_five_dollars_a_month_set_in_the_admin_refuses_the_seventh_80_cent_video
     root = make_user("root", is_staff=True, is_superuser=True)
     client.force_login(root)
     response = client.post(
-        reverse("admin:videos_quotarule_add"),
+        reverse("admin:quotas_quotarule_add"),
         {"user": alice.pk, "project": "", "period": "month", "max_videos": "", "max_seconds": "", "max_spend": "5",
          "max_in_flight": "", "note": "trial"},
     )  # fmt: skip
@@ -36,5 +36,5 @@ def test_five_dollars_a_month_set_in_the_admin_refuses_the_seventh_80_cent_video
     assert Video.objects.count() == 6
 
     client.force_login(root)
-    report = client.get(reverse("admin:videos_usage_report")).content.decode()
+    report = client.get(reverse("admin:quotas_usage_report")).content.decode()
     assert '<svg class="bars"' in report and "$4.80" in report

@@ -12,9 +12,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from quotas import services as quotas
+from quotas.models import QuotaUsage
 from tests.quotas.conftest import rule, submit
-from videos import quotas
-from videos.models import QuotaUsage, Video
+from videos.models import Video
 
 THREADS = 50
 

@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 
 from accounts.actors import Actor
+from quotas import selectors as quota_selectors
+from quotas import services as quotas
+from quotas.models import QuotaCharge, QuotaUsage
 from tests.conftest import make_user
 from tests.quotas.conftest import rule, submit
-from videos import quotas
-from videos.models import QuotaCharge, QuotaUsage, Video
+from videos.models import Video
 
 
 @pytest.mark.django_db
@@ -19,7 +21,7 @@ def test_no_rules_means_no_limits(alice, project):
     for _ in range(3):
         submit(alice, project)
     assert Video.objects.count() == 3
-    assert quotas.allowance_for(user=alice, project=project) is None
+    assert quota_selectors.allowance_for(user=alice, project=project) is None
 
 
 @pytest.mark.django_db
@@ -108,7 +110,7 @@ def test_tightest_rule_wins(alice, project):
     # and the other way round: a tight project rule beats a generous user rule
     rule(user=alice, period="day", max_videos=100)
     rule(project=project, period="day", max_videos=1)
-    from videos.models import QuotaRule
+    from quotas.models import QuotaRule
 
     QuotaRule.objects.filter(user=alice, period="month").update(max_spend=Decimal(50))
     submit(alice, project, seconds=4)
@@ -156,7 +158,7 @@ def test_a_grant_adds_to_this_period(alice, project, admin_user):
     submit(alice, project, seconds=8)
     with pytest.raises(quotas.QuotaExceeded):
         submit(alice, project, seconds=8)
-    quotas.grant(rule=r, spend=Decimal("0.80"), note="launch week", by=admin_user)
+    quotas.grant(rule=r, spend=Decimal("0.80"), note="launch week", actor=Actor.of_user(admin_user))
     submit(alice, project, seconds=8)
     with pytest.raises(quotas.QuotaExceeded):
         submit(alice, project, seconds=4)
@@ -180,7 +182,7 @@ def test_remix_batch_reserves_all_or_nothing(alice, project):
 def test_allowance_summary(alice, project):
     rule(user=alice, max_spend=5, max_videos=10, allowed_models=["sora-2"], max_in_flight=2)
     submit(alice, project, seconds=8)
-    allowance = quotas.allowance_for(user=alice, project=project)
+    allowance = quota_selectors.allowance_for(user=alice, project=project)
     assert allowance
     assert allowance.spend_left == Decimal("4.20")
     assert allowance.videos_left == 9
@@ -198,10 +200,10 @@ def test_allowance_summary(alice, project):
 @pytest.mark.django_db
 def test_max_in_flight_is_the_tightest(alice, project):
     video = submit(alice, project)
-    assert quotas.max_in_flight(video) is None
+    assert quota_selectors.max_in_flight(video) is None
     rule(user=alice, max_in_flight=3)
     rule(project=project, max_in_flight=2)
-    assert quotas.max_in_flight(video) == 2
+    assert quota_selectors.max_in_flight(video) == 2
 
 
 @pytest.mark.django_db

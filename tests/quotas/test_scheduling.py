@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from quotas import selectors as quota_selectors
 from tests.quotas.conftest import rule, submit
-from videos import quotas, scheduling, tasks
+from videos import scheduling, tasks
 from videos.models import Video
 
 Status = Video.Status
@@ -76,11 +77,11 @@ def test_a_users_own_cap_leaves_slots_for_others(alice, bob, project):
     for i in range(5):
         submit(alice, project, prompt=f"a{i}")
     submit(bob, project, prompt="b")
-    picked = scheduling.pick_fairly(free_slots=4, user_cap=quotas.max_in_flight)
+    picked = scheduling.pick_fairly(free_slots=4, user_cap=quota_selectors.max_in_flight)
     owners = sorted(Video.objects.get(id=i).owner.username for i in picked)
     assert owners == ["alice", "bob"]
     start(picked)
-    assert scheduling.pick_fairly(free_slots=4, user_cap=quotas.max_in_flight) == []
+    assert scheduling.pick_fairly(free_slots=4, user_cap=quota_selectors.max_in_flight) == []
 
 
 @pytest.mark.django_db

@@ -8,9 +8,12 @@ import pytest
 
 from accounts.actors import Actor
 from assets.models import Asset
+from quotas import selectors as quota_selectors
+from quotas import services as quotas
+from quotas.models import QuotaCharge, QuotaUsage
 from tests.quotas.conftest import rule, submit
-from videos import quotas, services
-from videos.models import QuotaCharge, QuotaUsage, Video
+from videos import services
+from videos.models import Video
 
 
 def usage():
@@ -51,9 +54,10 @@ def test_an_upstream_failure_refunds_once(alice, project):
 def test_deleting_a_waiting_video_refunds(alice, project):
     rule(user=alice, max_videos=1)
     video = submit(alice, project)
+    video_id = video.id
     services.video_delete(actor=Actor.of_user(video.owner), video=video)
     assert usage().videos == 0
-    assert QuotaCharge.objects.get().video is None  # the ledger keeps the record
+    assert QuotaCharge.objects.get().item_id == video_id  # the ledger keeps the record of the deleted video
 
 
 @pytest.mark.django_db
@@ -68,7 +72,7 @@ def test_archive_completion_settles(alice, project, monkeypatch):
     services.video_archive(video_id=video.id)
     u = usage()
     assert (u.spend_reserved_micros, u.spend_settled_micros) == (0, 400_000)
-    assert quotas.allowance_for(user=alice, project=project).spend_left == Decimal("4.60")
+    assert quota_selectors.allowance_for(user=alice, project=project).spend_left == Decimal("4.60")
 
 
 @pytest.mark.django_db

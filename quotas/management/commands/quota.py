@@ -17,9 +17,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.actors import Actor
 from accounts.models import Project
-from videos import quotas
-from videos.models import QuotaRule
+from quotas import selectors, services
+from quotas.models import QuotaRule
 
 PERIODS = QuotaRule.Period.values
 UNSET = object()  # an option not given (as opposed to "none": remove that limit)
@@ -40,6 +41,8 @@ def _limit(kind):
             number = kind(value)
         except (ValueError, InvalidOperation):
             raise CommandError(f"“{value}” is not a number (or “none” to remove the limit).") from None
+        if isinstance(number, Decimal) and not number.is_finite():
+            raise CommandError(f"“{value}” is not a number (or “none” to remove the limit).")
         return number
 
     return parse
@@ -125,7 +128,7 @@ class Command(BaseCommand):
         if rule.max_seconds is not None:
             limits.append(f"{rule.max_seconds:,} s")
         if rule.max_spend is not None:
-            limits.append(quotas.money(rule.max_spend))
+            limits.append(services.money(rule.max_spend))
         if rule.max_in_flight is not None:
             limits.append(f"{rule.max_in_flight} in flight")
         limits.append("models: " + (", ".join(rule.allowed_models) or "all"))
@@ -140,7 +143,7 @@ class Command(BaseCommand):
                 defaults = QuotaRule.objects.filter(user__isnull=True, project__isnull=True)
                 for rule in defaults:
                     self.stdout.write(f"  site default applies: {self._describe(rule)}")
-                    for lim in quotas.usage_for(rule, scope["user"]):
+                    for lim in selectors.usage_for(rule, scope["user"]):
                         self.stdout.write(f"    {lim}")
             return
         for rule in rules:
@@ -148,7 +151,7 @@ class Command(BaseCommand):
             if rule.user_id is None and rule.project_id is None:
                 self.stdout.write("    (counted per user: show --user NAME for one user's usage)")
                 continue
-            for lim in quotas.usage_for(rule, rule.user):
+            for lim in selectors.usage_for(rule, rule.user):
                 self.stdout.write(f"    {lim}")
 
     @transaction.atomic
@@ -190,12 +193,12 @@ class Command(BaseCommand):
             raise CommandError("Nothing saved. A grant adds allowance: use numbers of 0 or more.")
         with transaction.atomic():
             for rule in rules:
-                quotas.grant(
+                services.grant(
                     rule=rule, user=subject, videos=options["videos"], seconds=options["seconds"], spend=spend,
-                    note=options["note"],
+                    note=options["note"], actor=Actor.system("manage.py quota"),
                 )  # fmt: skip
                 self.stdout.write(self.style.SUCCESS(f"Granted on {rule}:"))
-                for lim in quotas.usage_for(rule, subject):
+                for lim in selectors.usage_for(rule, subject):
                     self.stdout.write(f"    {lim}")
 
     def do_delete(self, options) -> None:

@@ -1,6 +1,6 @@
-"""Quotas: reserve at submit, settle on completion, refund on failure.
+"""Quotas: reserve at submit, settle on completion, refund on failure (the writes; reads are in selectors.py).
 
-Rules (videos.models.QuotaRule) limit videos, seconds and spend per day, week or month, for a user, for a project,
+Rules (quotas.models.QuotaRule) limit videos, seconds and spend per day, week or month, for a user, for a project,
 or as the site default (which applies, counted per user, to every user without a rule of their own). Every rule
 that applies must allow a submission: the tightest wins.
 
@@ -13,39 +13,33 @@ It changes one row or none; the database re-checks the WHERE under its row lock,
 a limit of 10 end with exactly 10 accepted. Rows are updated in rule-id order (no deadlocks), inside the caller's
 transaction, so a refusal on a later rule rolls the earlier ones back. Spend is counted in integer micro-dollars.
 
-Each video gets one QuotaCharge (the ledger). settle() and refund() move it out of `reserved` with a conditional
+Each charged item (a video today; any object with owner, project, model, seconds and estimated_cost) gets one
+QuotaCharge (the ledger), which names it by type and id. settle() and refund() move it out of `reserved` with a conditional
 UPDATE and only then adjust the usage rows, so running either twice (or both) changes nothing the second time.
 
 Other code calls:
-    reserve(videos)            inside the submit transaction, after the videos are saved; raises QuotaExceeded
-    settle(video)              when a video completed (its reservation becomes spend)
-    refund(video)              when it failed or was deleted before it cost anything
-    max_in_flight(video)       the owner's own cap of jobs in flight (for scheduling.pick_fairly), or None
-    allowance_for(user=, project=) -> Allowance | None   what is left, for the create form
-    grant(rule=, user=, videos=, seconds=, spend=, note=, by=)   a one-off extra allowance for the current period
+    reserve(items)             inside the submit transaction, after the items are saved; raises QuotaExceeded
+    settle(item)               when it completed (its reservation becomes spend)
+    refund(item)               when it failed or was deleted before it cost anything
+    grant(rule=, user=, videos=, seconds=, spend=, note=, actor=)   a one-off extra allowance for this period
     period_bounds(period, now) -> (start, end)
+and, in selectors.py, allowance_for(user=, project=) (what is left, for the create form), usage_for(rule),
+max_in_flight(item) (the owner's own cap of jobs in flight, for scheduling).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from videos.models import (
-    MICROS,
-    QuotaCharge,
-    QuotaGrant,
-    QuotaRule,
-    QuotaUsage,
-    Video,
-)
+from accounts.actors import Actor
+from quotas.models import MICROS, QuotaCharge, QuotaGrant, QuotaRule, QuotaUsage
 
 Period = QuotaRule.Period
 PERIOD_WORD = {Period.DAY: "daily", Period.WEEK: "weekly", Period.MONTH: "monthly"}
@@ -179,9 +173,25 @@ def _refusal(rule: QuotaRule, user, usage: QuotaUsage, n: int, seconds: int, cos
 # ---------------------------------------------------------------------------------------------------------------
 # Reserve, settle, refund
 # ---------------------------------------------------------------------------------------------------------------
-def reserve(videos: list[Video], now: datetime | None = None) -> None:
-    """Reserve the estimated cost of `videos` (one owner, one project, already saved) against every rule that applies,
-    atomically. Raises QuotaExceeded (nothing reserved) when any rule would be exceeded or forbids the model."""
+class Chargeable(Protocol):
+    """Anything quotas can charge: a saved row with these attributes (videos.Video is one)."""
+
+    pk: int
+    owner: Any
+    project: Any
+    model: str
+    seconds: int
+    estimated_cost: Decimal
+
+
+def item_type(item) -> str:
+    return item._meta.label_lower
+
+
+def reserve(videos: list[Chargeable], now: datetime | None = None) -> None:
+    """Reserve the estimated cost of `videos` (any chargeable items: one owner, one project, already saved) against
+    every rule that applies, atomically. Raises QuotaExceeded (nothing reserved) when any rule would be exceeded or
+    forbids the model."""
     if not videos:
         return
     now = now or timezone.now()
@@ -226,18 +236,19 @@ def reserve(videos: list[Video], now: datetime | None = None) -> None:
                 raise _refusal(rule, owner, usage, n, seconds, cost_micros)
         for video in videos:
             charge = QuotaCharge.objects.create(
-                video=video, user=owner, project=project, model=video.model, seconds=int(video.seconds),
-                cost_micros=to_micros(video.estimated_cost),
+                item_type=item_type(video), item_id=video.pk, user=owner, project=project, model=video.model,
+                seconds=int(video.seconds), cost_micros=to_micros(video.estimated_cost),
             )  # fmt: skip
             if usages:
                 charge.usages.set(usages)
 
 
-def _release(video: Video, to_state: str) -> bool:
-    """Move the video's charge from reserved to `to_state` exactly once, adjusting the usage rows it counted in."""
-    video_id = video.id if isinstance(video, Video) else video
+def _release(item: Chargeable, to_state: str) -> bool:
+    """Move the item's charge from reserved to `to_state` exactly once, adjusting the usage rows it counted in."""
     with transaction.atomic():
-        charge = QuotaCharge.objects.filter(video_id=video_id, state=QuotaCharge.State.RESERVED).first()
+        charge = QuotaCharge.objects.filter(
+            item_type=item_type(item), item_id=item.pk, state=QuotaCharge.State.RESERVED
+        ).first()
         if charge is None:
             return False
         if not QuotaCharge.objects.filter(id=charge.id, state=QuotaCharge.State.RESERVED).update(
@@ -261,22 +272,15 @@ def _release(video: Video, to_state: str) -> bool:
     return True
 
 
-def settle(video: Video) -> bool:
+def settle(video: Chargeable) -> bool:
     """The video completed: its reservation becomes spend. Idempotent; True if this call settled it."""
     return _release(video, QuotaCharge.State.SETTLED)
 
 
-def refund(video: Video) -> bool:
+def refund(video: Chargeable) -> bool:
     """The video failed or was cancelled before it cost anything: release its reservation (videos, seconds and
     spend). Idempotent, and a no-op after settle; True if this call refunded it."""
     return _release(video, QuotaCharge.State.REFUNDED)
-
-
-def max_in_flight(video: Video) -> int | None:
-    """The tightest per-user limit of jobs in flight that applies to this video's owner, if any (from the owner's
-    rules or the site default, and the project's rules)."""
-    caps = [r.max_in_flight for r in rules_for(video.owner, video.project) if r.max_in_flight is not None]
-    return min(caps) if caps else None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -285,19 +289,16 @@ def max_in_flight(video: Video) -> int | None:
 @transaction.atomic
 def grant(
     *, rule: QuotaRule, user=None, videos: int = 0, seconds: int = 0, spend: Decimal | int | str = 0, note: str = "",
-    by=None, now: datetime | None = None,
+    actor: Actor, now: datetime | None = None,
 ) -> QuotaGrant:  # fmt: skip
-    """A one-off extra allowance on `rule` for its current period (`user`: whom, for a site default)."""
+    """A one-off extra allowance on `rule` for its current period (`user`: whom, for a site default). Its rules are
+    QuotaGrant.clean's."""
     spend = Decimal(str(spend))
-    if rule.user_id is None and rule.project_id is None and user is None:
-        raise ValidationError({"user": "A grant on the site default is for one user: say which."})
     record = QuotaGrant(
         rule=rule, user=_subject(rule, user), period_start=period_bounds(rule.period, now)[0], extra_videos=videos,
-        extra_seconds=seconds, extra_spend=spend, note=note, granted_by=by,
+        extra_seconds=seconds, extra_spend=spend, note=note, granted_by=actor.user,
     )  # fmt: skip
     record.full_clean(exclude=["granted_by"])
-    if not (videos or seconds or spend):
-        raise ValidationError("Grant something: extra videos, seconds or spend.")
     record.save()
     usage = _usage_row(rule, user, record.period_start)
     QuotaUsage.objects.filter(pk=usage.pk).update(
@@ -306,126 +307,3 @@ def grant(
         extra_spend_micros=F("extra_spend_micros") + to_micros(spend),
     )
     return record
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# What is left (the create form, the admin, the command)
-# ---------------------------------------------------------------------------------------------------------------
-@dataclass
-class Limit:
-    """One limited dimension of one rule, in its current period."""
-
-    rule: QuotaRule
-    kind: str  # "videos", "seconds" or "spend"
-    limit: Decimal | int  # including this period's grants
-    used: Decimal | int
-    resets_at: datetime
-
-    @property
-    def left(self) -> Decimal | int:
-        return max(self.limit - self.used, 0)
-
-    def __str__(self) -> str:
-        scope = "project" if self.rule.project_id else "you"
-        if self.kind == "spend":
-            amount = f"{money(self.left)} of {money(self.limit)}"
-        else:
-            amount = f"{self.left:,} of {self.limit:,} {self.kind}"
-        return f"{amount} left {PERIOD_NOUN[self.rule.period]} ({scope}), until {when(self.resets_at)}"
-
-
-@dataclass
-class Allowance:
-    """What a user may still do in a project. `str(allowance)` is a one-line summary for pages, e.g.
-    "$4.20 of $5.00 left this month (you), until 1 Dec 2026 00:00 UTC · 4 of 10 videos left …".
-
-    `limits`: every limited dimension; `spend_left`, `videos_left`, `seconds_left`: the tightest (None: unlimited);
-    `models`: the models allowed (None: all); `max_in_flight`: the per-user cap, if any.
-    `allows(cost=, seconds=, videos=1)` says whether a submission of that size fits now.
-    """
-
-    limits: list[Limit] = field(default_factory=list)
-    models: list[str] | None = None
-    max_in_flight: int | None = None
-
-    def _tightest(self, kind: str) -> Limit | None:
-        candidates = [lim for lim in self.limits if lim.kind == kind]
-        return min(candidates, key=lambda lim: lim.left) if candidates else None
-
-    @property
-    def spend_left(self) -> Decimal | None:
-        lim = self._tightest("spend")
-        return lim.left if lim else None
-
-    @property
-    def videos_left(self) -> int | None:
-        lim = self._tightest("videos")
-        return lim.left if lim else None
-
-    @property
-    def seconds_left(self) -> int | None:
-        lim = self._tightest("seconds")
-        return lim.left if lim else None
-
-    def allows(self, *, cost: Decimal, seconds: int, videos: int = 1, model: str | None = None) -> bool:
-        if model is not None and self.models is not None and model not in self.models:
-            return False
-        return not (
-            (self.spend_left is not None and Decimal(cost) > self.spend_left)
-            or (self.videos_left is not None and videos > self.videos_left)
-            or (self.seconds_left is not None and seconds > self.seconds_left)
-        )
-
-    def __bool__(self) -> bool:
-        return bool(self.limits) or self.models is not None or self.max_in_flight is not None
-
-    def __str__(self) -> str:
-        parts = [str(lim) for kind in ("spend", "videos", "seconds") if (lim := self._tightest(kind))]
-        if self.models is not None:
-            parts.append(f"models: {', '.join(self.models) or 'none'}")
-        if self.max_in_flight is not None:
-            parts.append(f"at most {self.max_in_flight} rendering at once")
-        return " · ".join(parts) if parts else "No limits."
-
-
-def _limits(rule: QuotaRule, usage: QuotaUsage | None, end: datetime) -> Iterable[Limit]:
-    u = usage or QuotaUsage()
-    if rule.max_spend is not None:
-        yield Limit(rule, "spend", rule.max_spend + u.extra_spend, u.spend, end)
-    if rule.max_videos is not None:
-        yield Limit(rule, "videos", rule.max_videos + u.extra_videos, u.videos, end)
-    if rule.max_seconds is not None:
-        yield Limit(rule, "seconds", rule.max_seconds + u.extra_seconds, u.seconds, end)
-
-
-def allowance_for(*, user, project, now: datetime | None = None) -> Allowance | None:
-    """What the user may still do in this project now (None: no limits apply). Reads only; never creates rows."""
-    now = now or timezone.now()
-    rules = rules_for(user, project)
-    if not rules:
-        return None
-    allowance = Allowance()
-    for rule in rules:
-        start, end = period_bounds(rule.period, now)
-        usage = QuotaUsage.objects.filter(rule=rule, user=_subject(rule, user), period_start=start).first()
-        allowance.limits.extend(_limits(rule, usage, end))
-        if rule.allowed_models:
-            allowed = set(rule.allowed_models)
-            base = rule.allowed_models if allowance.models is None else allowance.models
-            allowance.models = [m for m in base if m in allowed]
-        if rule.max_in_flight is not None:
-            allowance.max_in_flight = min(allowance.max_in_flight or rule.max_in_flight, rule.max_in_flight)
-    return allowance if allowance else None
-
-
-def usage_for(rule: QuotaRule, user=None, now: datetime | None = None) -> list[Limit]:
-    """The current period's limits of one rule (for the command and the admin)."""
-    start, end = period_bounds(rule.period, now)
-    usage = QuotaUsage.objects.filter(rule=rule, user=_subject(rule, user), period_start=start).first()
-    return list(_limits(rule, usage, end))
-
-
-__all__ = [
-    "Allowance", "Limit", "QuotaExceeded", "allowance_for", "grant", "max_in_flight", "period_bounds", "refund",
-    "reserve", "rules_for", "settle", "usage_for",
-]  # fmt: skip
