@@ -162,8 +162,12 @@ def _finish(response: HttpResponse, profile: Profile, request_id: str, *, hint: 
     return response
 
 
-def api(routes: dict[str, str], *, content: bool = False):
-    """Wrap a view serving ``routes`` (method -> route name): the profile's routes and errors, auth, faults."""
+def api(routes: dict[str, str], *, content: bool = False, shadows_video_id: bool = False):
+    """Wrap a view serving ``routes`` (method -> route name): the profile's routes and errors, auth, faults.
+
+    ``shadows_video_id``: the path is ``videos/<word>``; on a server without this route it is ``videos/{video_id}``
+    with that word as the id (how FastAPI and gin route ``POST /v1/videos/edits`` on such a server).
+    """
 
     def decorate(view):
         @csrf_exempt
@@ -176,6 +180,8 @@ def api(routes: dict[str, str], *, content: bool = False):
             style = current.content_errors if content else current.errors
             route = routes.get(request.method)
             served = route is not None and route in current.routes
+            if shadows_video_id and not any(r in current.routes for r in routes.values()):
+                return video(request, profile=profile, video_id=request.path.rstrip("/").rsplit("/", 1)[-1])
             fault = None
             try:
                 if not served:
@@ -485,7 +491,7 @@ def remix(request: HttpRequest, video_id: str, *, key_hash: str, profile: Profil
     return _submitted(profile, job)
 
 
-@api({"POST": EDITS})
+@api({"POST": EDITS}, shadows_video_id=True)
 def edits(request: HttpRequest, *, key_hash: str, profile: Profile) -> HttpResponse:
     body = Body.parse(request)
     body.reject_unknown({"prompt", "video", "model"})
@@ -512,7 +518,7 @@ def edits(request: HttpRequest, *, key_hash: str, profile: Profile) -> HttpRespo
     return _submitted(profile, job)
 
 
-@api({"POST": EXTENSIONS})
+@api({"POST": EXTENSIONS}, shadows_video_id=True)
 def extensions(request: HttpRequest, *, key_hash: str, profile: Profile) -> HttpResponse:
     body = Body.parse(request)
     body.reject_unknown({"prompt", "video", "seconds", "model"})
@@ -552,7 +558,7 @@ def _check_uploaded_size(size: str, model: str) -> None:
         )
 
 
-@api({"POST": CHARACTERS})
+@api({"POST": CHARACTERS}, shadows_video_id=True)
 def characters(request: HttpRequest, *, key_hash: str, profile: Profile) -> HttpResponse:
     body = Body.parse(request)
     body.reject_unknown({"name", "video"})
