@@ -80,6 +80,13 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, f"The request body is too large: the limit is {limit // MIB} MiB.")
 
 
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def read_json_bytes(request: HttpRequest, limit: int = JSON_BODY_LIMIT) -> bytes:
     """The raw body, read in chunks and refused past ``limit`` (never the site-wide upload limit)."""
     if hasattr(request, "_body"):  # already read (by a test or a middleware): use it
@@ -87,11 +94,7 @@ def read_json_bytes(request: HttpRequest, limit: int = JSON_BODY_LIMIT) -> bytes
         if len(raw) > limit:
             raise too_large(limit)
         return raw
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
+    if _declared_length(request) > limit:
         raise too_large(limit)
     chunks, total = [], 0
     while True:
@@ -163,11 +166,7 @@ class Body:
 
     @classmethod
     def _form(cls, request: HttpRequest, limits: dict[str, int]) -> Body:
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > MULTIPART_BODY_LIMIT:
+        if _declared_length(request) > MULTIPART_BODY_LIMIT:
             raise too_large(MULTIPART_BODY_LIMIT)
         limiter = _LimitUploads(request, limits, IMAGE_UPLOAD_LIMIT)
         # Per request, before the body is touched: every file goes to a temporary file, within its limit.
@@ -229,6 +228,8 @@ def image_header(source) -> tuple[str | None, tuple[int, int] | None]:
     """
     if isinstance(source, bytes | bytearray):
         source = io.BytesIO(source)
+    elif hasattr(source, "seek"):
+        source.seek(0)
     try:
         with Image.open(source) as image:
             return image.format, image.size

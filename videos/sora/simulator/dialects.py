@@ -18,7 +18,15 @@ from django.http import HttpRequest
 from videos.sora.catalog import ALL_SIZES, DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MODELS, PROMPT_MAX_LENGTH, SECONDS
 
 from . import jobs, payloads
-from .bodies import IMAGE_URL_MAX_LENGTH, Body, check_storable, image_header, read_json_bytes, reference_png
+from .bodies import (
+    IMAGE_URL_MAX_LENGTH,
+    MAX_REFERENCE_SIDE,
+    Body,
+    check_storable,
+    image_header,
+    read_json_bytes,
+    reference_png,
+)
 from .errors import ApiError, dumps, fastapi_validation, invalid_type, invalid_value, json_type, supported
 from .models import SimCharacter, SimVideo
 from .profiles import Create, Errors, Listing, Profile
@@ -211,10 +219,6 @@ def free_seconds(value: int) -> str:
     return str(value)
 
 
-def _resized_reference(upload, size_value: str) -> bytes:
-    return reference_png(upload, size_value, exact=False)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # vLLM-Omni: FastAPI Form(...) parameters (api_server.py, _parse_video_form)
 # ---------------------------------------------------------------------------------------------------------------
@@ -258,7 +262,7 @@ def vllm_create(request: HttpRequest, profile: Profile) -> CreateRequest:
     reference = None
     if upload is not None:
         try:
-            reference = _resized_reference(upload, render_size)
+            reference = reference_png(upload, render_size, exact=False)
         except ApiError as error:
             raise ApiError(400, f"Invalid input reference: {error.message}") from None
     # An image_reference (JSON {"image_url"} or {"file_id"}) is accepted and, as in the contract profile, not
@@ -288,8 +292,8 @@ def _sglang_reference_failure(upload) -> tuple[str, str]:
     image_format, dimensions = image_header(upload)
     if not image_format:
         return "error", "cannot identify image file (simulated: the input_reference is not an image)"
-    if dimensions is None or max(dimensions) > 4096:
-        return "error", "Image size exceeds limit (simulated: input_reference over 4096 pixels a side)"
+    if dimensions is None or max(dimensions) > MAX_REFERENCE_SIDE:
+        return "error", f"Image size exceeds limit (simulated: input_reference over {MAX_REFERENCE_SIDE} pixels a side)"
     return "", ""
 
 
@@ -312,7 +316,7 @@ def sglang_create(request: HttpRequest, profile: Profile) -> CreateRequest:
             raise ApiError(400, "input_reference file is required")
         size_value = _sglang_size(body.fields.get("size"))
         fail_code, fail_message = _sglang_reference_failure(upload)
-        reference = None if fail_code else _resized_reference(upload, size_value)
+        reference = None if fail_code else reference_png(upload, size_value, exact=False)
         seconds_value = int(body.fields.get("seconds") or 4)
         return CreateRequest(
             text, body.fields.get("model") or DEFAULT_MODEL, size_value, free_seconds(seconds_value), reference,

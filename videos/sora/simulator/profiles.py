@@ -14,7 +14,7 @@ the functions they select live in ``dialects.py`` (requests), ``payloads.py`` (v
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from django.conf import settings
@@ -164,6 +164,29 @@ NEW_API = (
     "controller/video_proxy.go, model/task.go (QuantumNous/new-api)"
 )
 
+# What the two FastAPI diffusion servers (vLLM-Omni, SGLang) share. Routes: create, list, retrieve, delete, content
+# (vLLM-Omni also has /v1/videos/sync, not simulated); anything else is FastAPI's own 404/405 {"detail": ...}.
+# No variants (their content routes never read one), the MP4 as an attachment (Starlette FileResponse(filename=)),
+# progress set only on completion, no expiry, no webhooks, no request-id or poll hint headers.
+FASTAPI_DIFFUSION_SERVER = {
+    "routes": frozenset({CREATE, LIST, RETRIEVE, DELETE, CONTENT}),
+    "route_errors": Errors.FASTAPI,
+    "variants": False,
+    "download_attachment": True,
+    "reports_progress": False,
+    "expires": False,
+    "webhooks": False,
+    "request_id_header": None,
+    "poll_after_header": False,
+    "retry_hint_header": False,
+}
+FASTAPI_TEXTS = Texts(
+    not_found=Answer(404, "Video not found"),
+    content_not_ready=Answer(404, "Generation is still in-progress"),
+    invalid_url="Not Found",
+    method_not_allowed="Method Not Allowed",
+)
+
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
@@ -179,37 +202,22 @@ PROFILES: dict[str, Profile] = {
                 "non-2xx; delete cancels; no remix/edits/characters, no variants, no webhooks, no expiry"
             ),
             source=VLLM_OMNI,
-            # @router.post/get/delete("/v1/videos...") in api_server.py: create, list, retrieve, delete, content
-            # (plus /v1/videos/sync, not simulated). Anything else is FastAPI's own 404/405 {"detail": ...}.
-            routes=frozenset({CREATE, LIST, RETRIEVE, DELETE, CONTENT}),
             # build_app's HTTPException/RequestValidationError handlers (vllm/entrypoints/openai/api_server.py)
             errors=Errors.VLLM,
             content_errors=Errors.VLLM,
-            route_errors=Errors.FASTAPI,
-            texts=Texts(
-                not_found=Answer(404, "Video not found"),
-                content_not_ready=Answer(404, "Generation is still in-progress"),
-                content_failed=Answer(422, "Video generation failed. Check job status for error details."),
-                invalid_url="Not Found",
-                method_not_allowed="Method Not Allowed",
+            texts=replace(
+                FASTAPI_TEXTS, content_failed=Answer(422, "Video generation failed. Check job status for error details.")
             ),
             ids=Ids.VLLM,  # VideoResponse.id default_factory: f"video_gen_{uuid.uuid4().hex}"
             create=Create.VLLM_FORM,
             listing=Listing.VLLM,
             deletion=Deletion.CANCEL,
             payload=Payload.VLLM,
-            variants=False,  # download_video() takes no variant
-            download_attachment=True,
             failed_retrieve_is_error=True,  # retrieve_video(): JSONResponse(status_code=_status_code_for_video_failure)
-            reports_progress=False,  # _run_video_generation_job sets progress only on completion (100)
-            expires=False,  # expires_at is never set
-            webhooks=False,
-            request_id_header=None,  # X-Request-Id only with --enable-request-id-headers
-            poll_after_header=False,
-            retry_hint_header=False,
             served_model_setting="SIM_VLLM_OMNI_MODEL",
             served_model_default="Wan-AI/Wan2.2-T2V-A14B-Diffusers",
             render_default_size="832x480",  # the Wan pipelines' own default when the request has no size
+            **FASTAPI_DIFFUSION_SERVER,
         ),
         Profile(
             name="sglang",
@@ -218,31 +226,16 @@ PROFILES: dict[str, Profile] = {
                 'at once and answers the video with status "deleted"; list has no cursors; errors {"detail"}'
             ),
             source=SGLANG,
-            routes=frozenset({CREATE, LIST, RETRIEVE, DELETE, CONTENT}),
             errors=Errors.FASTAPI,
             content_errors=Errors.FASTAPI,
-            route_errors=Errors.FASTAPI,
-            texts=Texts(
-                not_found=Answer(404, "Video not found"),
-                content_not_ready=Answer(404, "Generation is still in-progress"),
-                # a failed job has no file_path on disk: the same answer as an unfinished one
-                content_failed=Answer(404, "Generation is still in-progress"),
-                invalid_url="Not Found",
-                method_not_allowed="Method Not Allowed",
-            ),
+            # a failed job has no file_path on disk: the same answer as an unfinished one
+            texts=replace(FASTAPI_TEXTS, content_failed=FASTAPI_TEXTS.content_not_ready),
             ids=Ids.UUID,  # generate_request_id(): str(uuid.uuid4())
             create=Create.SGLANG,
             listing=Listing.SGLANG,
             deletion=Deletion.FORGET,  # "TODO: support aborting a job": VIDEO_STORE.pop, status "deleted"
             payload=Payload.SGLANG,
-            variants=False,  # download_video_content(variant=...) never reads it
-            download_attachment=True,
-            reports_progress=False,
-            expires=False,
-            webhooks=False,
-            request_id_header=None,
-            poll_after_header=False,
-            retry_hint_header=False,
+            **FASTAPI_DIFFUSION_SERVER,
         ),
         Profile(
             name="relay",
