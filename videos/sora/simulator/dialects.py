@@ -225,6 +225,16 @@ def free_seconds(value: int) -> str:
 VLLM_SECONDS = re.compile(r"^[1-9]\d*$")  # protocol/videos.py SecondStr
 VLLM_SIZE = re.compile(r"^\d+x\d+$")  # protocol/videos.py SizeStr
 VLLM_INT_FIELDS = ("width", "height", "num_frames", "fps", "num_inference_steps", "seed", "frame_interpolation_exp")
+INT_PARSING = "Input should be a valid integer, unable to parse string as an integer"
+
+
+def _form_int(value: str | None) -> bool:
+    """Whether a form field is absent or an integer (FastAPI Form(...) of type int)."""
+    return value in (None, "") or re.fullmatch(r"-?\d+", value) is not None
+
+
+def _pattern_mismatch(name: str, pattern: re.Pattern, value: str) -> tuple:
+    return ("string_pattern_mismatch", ("body", name), f"String should match pattern '{pattern.pattern}'", value)
 
 
 def vllm_create(request: HttpRequest, profile: Profile) -> CreateRequest:
@@ -239,16 +249,17 @@ def vllm_create(request: HttpRequest, profile: Profile) -> CreateRequest:
         errors.append(("missing", ("body", "prompt"), "Field required", None))
     seconds_value = body.fields.get("seconds") or None
     if seconds_value is not None and not VLLM_SECONDS.match(seconds_value):
-        errors.append(("string_pattern_mismatch", ("body", "seconds"), f"String should match pattern '{VLLM_SECONDS.pattern}'", seconds_value))
+        errors.append(_pattern_mismatch("seconds", VLLM_SECONDS, seconds_value))
     size_value = body.fields.get("size") or None
     if size_value is not None and not VLLM_SIZE.match(size_value):
-        errors.append(("string_pattern_mismatch", ("body", "size"), f"String should match pattern '{VLLM_SIZE.pattern}'", size_value))
+        errors.append(_pattern_mismatch("size", VLLM_SIZE, size_value))
     for name in VLLM_INT_FIELDS:
         value = body.fields.get(name)
-        if value not in (None, "") and not re.fullmatch(r"-?\d+", value):
-            errors.append(("int_parsing", ("body", name), "Input should be a valid integer, unable to parse string as an integer", value))
+        if not _form_int(value):
+            errors.append(("int_parsing", ("body", name), INT_PARSING, value))
     if "input_reference" in body.fields:
-        errors.append(("value_error", ("body", "input_reference"), f"Value error, Expected UploadFile, received: {type('')}", body.fields["input_reference"]))
+        got = body.fields["input_reference"]
+        errors.append(("value_error", ("body", "input_reference"), f"Value error, Expected UploadFile, received: {str}", got))
     if errors:
         raise fastapi_validation(400, *errors)
     upload = body.files.get("input_reference")
@@ -302,9 +313,9 @@ def sglang_create(request: HttpRequest, profile: Profile) -> CreateRequest:
     if "multipart/form-data" in content_type:
         body = Body.parse(request)
         errors = [
-            ("int_parsing", ("body", name), "Input should be a valid integer, unable to parse string as an integer", body.fields[name])
+            ("int_parsing", ("body", name), INT_PARSING, body.fields[name])
             for name in SGLANG_FORM_INTS
-            if body.fields.get(name) not in (None, "") and not re.fullmatch(r"-?\d+", body.fields[name])
+            if not _form_int(body.fields.get(name))
         ]
         if errors:
             raise fastapi_validation(422, *errors)  # FastAPI validates Form(...) before the handler runs
@@ -336,7 +347,8 @@ def sglang_create(request: HttpRequest, profile: Profile) -> CreateRequest:
     problems = []
     text = payload.get("prompt")
     if not isinstance(text, str):
-        problems.append(("prompt", "Field required" if text is None else "Input should be a valid string", "missing" if text is None else "string_type"))
+        missing = text is None
+        problems.append(("prompt", "Field required" if missing else "Input should be a valid string", "missing" if missing else "string_type"))
     seconds_value = payload.get("seconds", 4)
     if seconds_value is not None and not _lax_int(seconds_value):
         problems.append(("seconds", "Input should be a valid integer", "int_parsing"))
@@ -483,12 +495,14 @@ def _unbounded_list(request: HttpRequest, profile: Profile, queryset) -> dict:
     limit = None
     if params.get("limit") not in (None, ""):
         raw = params["limit"]
-        if not re.fullmatch(r"-?\d+", raw):
-            raise fastapi_validation(status, ("int_parsing", ("query", "limit"), "Input should be a valid integer, unable to parse string as an integer", raw))
+        if not _form_int(raw):
+            raise fastapi_validation(status, ("int_parsing", ("query", "limit"), INT_PARSING, raw))
         limit = int(raw)
         low = 1 if sglang else 0
         if limit < low:
-            raise fastapi_validation(status, ("greater_than_equal", ("query", "limit"), f"Input should be greater than or equal to {low}", raw))
+            raise fastapi_validation(
+                status, ("greater_than_equal", ("query", "limit"), f"Input should be greater than or equal to {low}", raw)
+            )
         if limit > 100:
             raise fastapi_validation(status, ("less_than_equal", ("query", "limit"), "Input should be less than or equal to 100", raw))
     order = params.get("order", "desc")

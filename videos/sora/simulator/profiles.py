@@ -270,7 +270,7 @@ PROFILES: dict[str, Profile] = {
             webhooks=False,
             remixed_from_raw=True,  # DoResponse only rewrites id/task_id; the upstream body keeps its own ids
             relays_upstream=True,
-            request_id_header="X-Oneapi-Request-Id",
+            request_id_header="X-Oneapi-Request-Id",  # common/constants.go RequestIdKey, set by middleware
             poll_after_header=False,
             retry_hint_header=False,
         ),
