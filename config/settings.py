@@ -423,6 +423,8 @@ SIM_MEDIA_DIR = env_str("SIM_MEDIA_DIR", str(DATA_DIR / "simulator"))
 SIM_FPS = env_int("SIM_FPS", 8, minimum=1, maximum=60)
 # openai-poll-after-ms on unfinished jobs; empty = a tenth of the render time, 100..10000 ms.
 SIM_POLL_AFTER_MS = env_int("SIM_POLL_AFTER_MS", 0, minimum=0) or None
+# The one model the simulator's vllm-omni profile (/sim/vllm-omni/v1/) serves.
+SIM_VLLM_OMNI_MODEL = env_str("SIM_VLLM_OMNI_MODEL", "Wan-AI/Wan2.2-T2V-A14B-Diffusers")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Logging: to the console; the API key never appears in a message (the client never formats it).

@@ -27,4 +27,10 @@ urlpatterns = [
 ]
 
 if settings.SORA_SIMULATOR:
-    urlpatterns.append(path("sim/v1/", include("videos.sora.simulator.urls")))
+    from videos.sora.simulator import urls as simulator_urls
+
+    urlpatterns += [
+        path("sim/v1/", include("videos.sora.simulator.urls")),
+        # The same simulator taking on another server's behaviour (videos/sora/simulator/profiles.py).
+        path("sim/<str:profile>/v1/", include((simulator_urls.urlpatterns, "simulator"), namespace="simulator-profile")),
+    ]

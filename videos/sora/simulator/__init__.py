@@ -5,6 +5,16 @@ Mounted at ``/sim/v1/`` when ``SORA_SIMULATOR`` is on. Same paths as the real AP
 ``POST videos/{id}/remix``, ``POST videos/edits``, ``POST videos/extensions``, ``POST videos/characters``,
 ``GET videos/characters/{id}``; anything else under ``/sim/v1/`` is a 404 envelope.
 
+Also mounted at ``/sim/<profile>/v1/``: the same simulator answering as another server that speaks (parts of) the
+contract (vllm-omni, sglang, a new-api-like relay, other status words, very long ids). The behaviour table and its
+sources are in ``profiles.py``; request parsing per server in ``dialects.py``, video objects in ``payloads.py``,
+error shapes in ``errors.py``. What follows describes the contract profile (``openai``).
+
+Input limits (every profile, ``bodies.py``): JSON bodies up to the contract's 20,971,520-character ``image_url``
+(read in chunks, not under DATA_UPLOAD_MAX_MEMORY_SIZE); multipart files streamed to temporary files, 20 MiB for an
+image, 100 MiB for a video clip; text with NUL characters or unpaired surrogates is a 400; a reference image is
+judged from its header (format, pixels) before anything is decoded.
+
 Behaviour (choices where the contract says [UNVERIFIED] are marked *choice*):
 - ``Authorization: Bearer <key>``; any non-empty key unless ``SIM_API_KEYS`` lists keys. Each key sees only its
   own jobs; keys are stored as SHA-256 digests only.
@@ -52,6 +62,7 @@ Settings (read with ``getattr`` defaults, so tests can override them):
 ``SIM_MEDIA_DIR``               DATA_DIR/simulator   where media files are written
 ``SIM_FPS``                     8           frame rate of the rendered MP4
 ``SIM_POLL_AFTER_MS``           (derived)   ``openai-poll-after-ms``; default render time / 10, 100..10000
+``SIM_VLLM_OMNI_MODEL``         Wan-AI/...  the one model the vllm-omni profile serves
 ==============================  ==========  ==========================================================
 
 (*) ``OPENAI_WEBHOOK_SECRET``, so the studio verifies what the simulator signs.

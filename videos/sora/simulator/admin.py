@@ -7,9 +7,9 @@ from .models import SimFault, SimVideo, SimWebhookDelivery
 
 @admin.register(SimVideo)
 class SimVideoAdmin(admin.ModelAdmin):
-    list_display = ("id", "kind", "model", "size", "seconds", "status", "progress", "created_at")
-    list_filter = ("status", "kind", "model")
-    search_fields = ("id", "prompt")
+    list_display = ("__str__", "profile", "kind", "model", "size", "seconds", "status", "progress", "created_at")
+    list_filter = ("profile", "status", "kind", "model")
+    search_fields = ("id", "upstream_id", "prompt")
     readonly_fields = ("key_hash", "lease_owner", "lease_until")
 
 

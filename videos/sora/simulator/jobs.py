@@ -12,10 +12,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import secrets
 import shutil
+import string
+import uuid
 import threading
 import time
 from pathlib import Path
@@ -24,8 +27,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
-from . import webhooks
+from . import profiles, webhooks
 from .models import SimVideo
+from .profiles import Ids
 from .render import REFERENCE_FILE, RenderSpec, render, seed_of
 
 logger = logging.getLogger(__name__)
@@ -46,6 +50,27 @@ def media_root() -> Path:
 def new_video_id(created_at: int) -> str:
     """``video_`` + 48 hex: 8 hex of created_at, then 40 random hex (contract 2.1)."""
     return f"video_{created_at:08x}{secrets.token_hex(20)}"
+
+
+LONG_ID_RAW_BYTES = 900  # base64 makes ~1,200 characters of it
+TASK_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_ids(profile: profiles.Profile, created_at: int) -> tuple[str, str]:
+    """(the id the profile's server hands out, the simulator's own contract-style id) for a new job."""
+    upstream = new_video_id(created_at)
+    if profile.ids == Ids.VLLM:
+        return f"video_gen_{uuid.uuid4().hex}", upstream
+    if profile.ids == Ids.UUID:
+        return str(uuid.uuid4()), upstream
+    if profile.ids == Ids.TASK:
+        return "task_" + "".join(secrets.choice(TASK_ID_ALPHABET) for _ in range(32)), upstream
+    if profile.ids == Ids.LONG:
+        # Like LiteLLM's video_<base64 of "litellm:custom_llm_provider:…;video_id:…">, only much longer.
+        head = f"sim:profile:{profile.name};model_id:simulator;video_id:{upstream};nonce:"
+        raw = head + secrets.token_hex(max(8, (LONG_ID_RAW_BYTES - len(head)) // 2))
+        return "video_" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("="), upstream
+    return upstream, upstream
 
 
 def new_token() -> str:
@@ -201,8 +226,15 @@ class _LeaseLost(Exception):
     """Another renderer took the job over (this one was presumed dead): stop quietly."""
 
 
+def render_size(job: SimVideo) -> str:
+    """The size the job is rendered at: its own, or its server's default when the request named none."""
+    if job.size:
+        return job.size
+    return (profiles.get(job.profile) or profiles.PROFILES[profiles.DEFAULT]).render_default_size
+
+
 def _render(job: SimVideo, token: str) -> None:
-    width, height = (int(part) for part in job.size.split("x"))
+    width, height = (int(part) for part in render_size(job).split("x"))
     directory = Path(job.media_dir)
     reference = directory / REFERENCE_FILE
     spec = RenderSpec(
@@ -221,6 +253,8 @@ def _render(job: SimVideo, token: str) -> None:
         SimVideo.objects.filter(pk=job.pk, render_progress__lt=pct).update(
             render_progress=pct, lease_until=time.time() + LEASE_SECONDS
         )
+        if not SimVideo.objects.filter(pk=job.pk).exists():
+            raise _LeaseLost  # deleted (a cancel) while rendering
 
     # Wait for a render slot, keeping the lease alive meanwhile.
     while not _render_slots.acquire(timeout=LEASE_SECONDS / 4):
@@ -229,9 +263,15 @@ def _render(job: SimVideo, token: str) -> None:
         if not SimVideo.objects.filter(pk=job.pk, lease_owner=token, status__in=SimVideo.PENDING).exists():
             raise _LeaseLost
         render(spec, directory, progress=progress, scratch=token)
+    except _LeaseLost:
+        if not SimVideo.objects.filter(pk=job.pk).exists():
+            delete_media(job)  # cancelled: nobody will ask for these files
+        raise
     finally:
         _render_slots.release()
-    SimVideo.objects.filter(pk=job.pk).update(media_ready=True, render_progress=100)
+    if not SimVideo.objects.filter(pk=job.pk).update(media_ready=True, render_progress=100):
+        delete_media(job)  # deleted while the last frames were written
+        raise _LeaseLost
     job.media_ready = True
 
 
@@ -242,6 +282,8 @@ def finish(video_id: str, *, failed: bool) -> bool:
     """Move a pending job to completed (media must exist) or failed; True for the one caller that did it."""
     now = int(time.time())
     pending = SimVideo.objects.filter(id=video_id, status__in=SimVideo.PENDING)
+    row = pending.values_list("profile", flat=True).first()
+    profile = profiles.get(row or profiles.DEFAULT) or profiles.PROFILES[profiles.DEFAULT]
     with transaction.atomic():
         if failed:
             done = pending.update(
@@ -256,10 +298,10 @@ def finish(video_id: str, *, failed: bool) -> bool:
                 status=SimVideo.Status.COMPLETED,
                 progress=100,
                 completed_at=now,
-                expires_at=now + settings.SIM_ASSET_TTL_SECONDS,
+                expires_at=now + settings.SIM_ASSET_TTL_SECONDS if profile.expires else None,
                 lease_until=0.0,
             )
-        if done == 1:
+        if done == 1 and profile.webhooks:
             webhooks.enqueue(video_id, "video.failed" if failed else "video.completed")
     return done == 1
 
@@ -278,6 +320,15 @@ def sweep_expired(now: float | None = None, batch: int = 20) -> int:
 
 def delete_media(job: SimVideo) -> None:
     shutil.rmtree(job.media_dir, ignore_errors=True)
+
+
+def remove(job: SimVideo) -> bool:
+    """Delete the job and its files, whatever its state: a renderer still busy with it stops at its next step and
+    removes what it wrote (see _render). True for the one caller that deleted it."""
+    deleted = SimVideo.objects.filter(pk=job.pk).delete()[0] > 0
+    if deleted:
+        delete_media(job)
+    return deleted
 
 
 def payload(job: SimVideo) -> dict:

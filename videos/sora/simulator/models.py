@@ -2,12 +2,18 @@
 
 Transitions are conditional UPDATEs (rowcount 0/1), which are safe on SQLite (WAL + IMMEDIATE) and PostgreSQL
 alike (ECOSYSTEM 7.1). API keys are stored only as SHA-256 hex digests.
+
+A job belongs to the profile it was created under (profiles.py) and is known there by ``id`` (that server's id
+format, up to MAX_ID_LENGTH characters); ``upstream_id`` is the simulator's own contract-style id for it (its media
+folder, and what a relay or proxy reports as the raw upstream id).
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+
+MAX_ID_LENGTH = 2000  # the longest id any profile hands out (longids: ~1,200 characters)
 
 
 class SimApiKey(models.Model):
@@ -37,10 +43,12 @@ class SimVideo(models.Model):
 
     # seq orders jobs exactly as they were created (ids only carry the second).
     seq = models.BigAutoField(primary_key=True)
-    id = models.CharField(max_length=64, unique=True)
+    id = models.CharField(max_length=MAX_ID_LENGTH, unique=True)
+    upstream_id = models.CharField(max_length=64, blank=True, default="")
+    profile = models.CharField(max_length=20, default="openai")
     key_hash = models.CharField(max_length=64, db_index=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CREATE)
-    model = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
     size = models.CharField(max_length=16)
     seconds = models.CharField(max_length=8)
     prompt = models.TextField()
@@ -51,8 +59,8 @@ class SimVideo(models.Model):
     render_seconds = models.FloatField()  # SIM_RENDER_SECONDS when the job was created
     completed_at = models.BigIntegerField(null=True, blank=True)
     expires_at = models.BigIntegerField(null=True, blank=True)
-    remixed_from_video_id = models.CharField(max_length=64, null=True, blank=True)
-    source_video_id = models.CharField(max_length=64, null=True, blank=True)  # edits and extensions
+    remixed_from_video_id = models.CharField(max_length=MAX_ID_LENGTH, null=True, blank=True)
+    source_video_id = models.CharField(max_length=MAX_ID_LENGTH, null=True, blank=True)  # edits and extensions
     palette_seed = models.CharField(max_length=20)  # from the root ancestor's prompt
     # A failure decided at create time (moderation, injected): applied halfway through the render time.
     fail_code = models.CharField(max_length=64, blank=True, default="")
@@ -78,8 +86,8 @@ class SimVideo(models.Model):
             ),
         ]
         indexes = [
-            # list: WHERE key_hash = ? ORDER BY seq
-            models.Index(fields=["key_hash", "seq"], name="simulator_video_key_seq"),
+            # list: WHERE key_hash = ? AND profile = ? ORDER BY seq
+            models.Index(fields=["key_hash", "profile", "seq"], name="simulator_video_key_prof_seq"),
             # in-flight count per key and lazy recovery of unfinished jobs
             models.Index(
                 fields=["key_hash"],
@@ -89,7 +97,8 @@ class SimVideo(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.id} ({self.status})"
+        short = self.id if len(self.id) <= 60 else f"{self.id[:57]}..."
+        return f"{short} ({self.profile}, {self.status})"
 
 
 class SimCharacter(models.Model):
@@ -133,7 +142,7 @@ class SimWebhookDelivery(models.Model):
 
     webhook_id = models.CharField(max_length=40, unique=True)
     event_id = models.CharField(max_length=64)
-    video_id = models.CharField(max_length=64, db_index=True)
+    video_id = models.CharField(max_length=MAX_ID_LENGTH, db_index=True)
     url = models.CharField(max_length=500)
     body = models.TextField()
     attempts = models.PositiveIntegerField(default=0)

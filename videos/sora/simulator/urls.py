@@ -1,4 +1,6 @@
-"""The simulator's ``/v1`` paths (mounted at ``sim/v1/``), without trailing slashes, as the real API."""
+"""The simulator's ``/v1`` paths, without trailing slashes as the real API, mounted twice (config/urls.py):
+``sim/v1/`` (the contract) and ``sim/<profile>/v1/`` (any profile of profiles.py, passed to the views as
+``profile``)."""
 
 from __future__ import annotations
 

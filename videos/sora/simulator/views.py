@@ -1,18 +1,17 @@
-"""HTTP side of the simulator: the ``/v1/videos`` paths, bearer auth, validation, errors and faults.
+"""HTTP side of the simulator: the ``/v1/videos`` paths, bearer auth, routes per profile, errors and faults.
 
-Every response carries ``x-request-id: req_…``; every error is ``{"error": {message, type, param, code}}``.
-Views are csrf_exempt and need no Django login: the bearer key is the only credential, and each key sees only
-its own jobs (stored by SHA-256 of the key).
+Mounted twice (config/urls.py): ``/sim/v1/`` is the contract (profile ``openai``) and ``/sim/<profile>/v1/`` any
+profile of profiles.py. The wrapper ``api`` answers a route the profile does not serve as that server would (404 or
+405), checks every text of the path and query string, authenticates, applies faults and renders errors in the
+profile's shape. Views are csrf_exempt and need no Django login: the bearer key is the only credential, and each
+key sees only its own jobs (stored by SHA-256 of the key), and only those made under the profile it calls.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
 import hmac
-import io
 import json
 import logging
 import secrets
@@ -21,88 +20,38 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from PIL import Image, UnidentifiedImageError
 
-from videos.sora.catalog import (
-    ALL_SIZES,
-    CONTENT,
-    DEFAULT_MODEL,
-    DEFAULT_SECONDS,
-    DEFAULT_SIZE,
-    IMAGE_FORMATS,
-    MODELS,
-    PROMPT_MAX_LENGTH,
-    SECONDS,
-)
+from videos.sora.catalog import CONTENT, MODELS, SECONDS
 
-from . import faults, jobs, webhooks
+from . import dialects, faults, jobs, payloads, profiles, webhooks
+from .bodies import Body, bad_text, unstorable
+from .errors import ApiError, dumps, invalid_value, supported
 from .models import SimApiKey, SimCharacter, SimFault, SimVideo
-from .render import (
-    REFERENCE_FILE,
-    SPRITESHEET_FILE,
-    THUMBNAIL_FILE,
-    VIDEO_FILE,
-    seed_of,
-)
+from .profiles import CHARACTER, CHARACTERS, CONTENT as CONTENT_ROUTE, CREATE, DELETE, EDITS, EXTENSIONS, LIST
+from .profiles import REMIX, RETRIEVE, Answer, Deletion, Payload, Profile
+from .render import REFERENCE_FILE, SPRITESHEET_FILE, THUMBNAIL_FILE, VIDEO_FILE, seed_of
 
 logger = logging.getLogger(__name__)
 
 FILES = {"video": VIDEO_FILE, "thumbnail": THUMBNAIL_FILE, "spritesheet": SPRITESHEET_FILE}
 MAX_EXTENDED_SECONDS = 120
 CHARACTER_NAME_MAX = 80
-INVALID = "invalid_request_error"
-
-
-class ApiError(Exception):
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type: str = INVALID,
-        param: str | None = None,
-        code: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
-        self.headers = headers or {}
-
-    def response(self) -> HttpResponse:
-        body = {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
-        response = HttpResponse(jobs.dumps(body), status=self.status, content_type="application/json")
-        for name, value in self.headers.items():
-            response[name] = value
-        return response
 
 
 def _json(data, status: int = 200) -> HttpResponse:
-    return HttpResponse(jobs.dumps(data), status=status, content_type="application/json")
+    return HttpResponse(dumps(data), status=status, content_type="application/json")
 
 
-def _supported(values) -> str:
-    quoted = [f"'{value}'" for value in values]
-    return ", ".join(quoted[:-1]) + f", and {quoted[-1]}" if len(quoted) > 2 else " and ".join(quoted)
-
-
-def _invalid_value(param: str, value, values) -> ApiError:
-    return ApiError(
-        400, f"Invalid value: '{value}'. Supported values are: {_supported(values)}.", param=param, code="invalid_value"
-    )
+def _answer(answer: Answer, *, param: str | None = None, **words) -> ApiError:
+    return ApiError(answer.status, answer.message.format(**words), type=answer.type, param=param, code=answer.code)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The wrapper: request id, method check, auth, faults
+# The wrapper: request id, routes, text checks, auth, faults
 # ---------------------------------------------------------------------------------------------------------------
-def _invalid_type(param: str, expected: str, got: str) -> ApiError:
-    return ApiError(400, f"Invalid type for '{param}': expected {expected}, but got {got} instead.", param=param,
-                    code="invalid_type")  # fmt: skip
-
-
 def _key_hash(request: HttpRequest) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
@@ -119,30 +68,28 @@ def _key_hash(request: HttpRequest) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _fault_response(fault: faults.Fault) -> HttpResponse:
+def _fault_error(fault: faults.Fault) -> ApiError:
     headers = {}
     if fault.retry_after:
         headers["retry-after"] = fault.retry_after
     if fault.retry_after_ms:
         headers["retry-after-ms"] = fault.retry_after_ms
     if fault.status == 429:
-        error = ApiError(
+        return ApiError(
             429,
             "Rate limit reached for requests (simulated). Please try again later.",
             type="requests",
             code="rate_limit_exceeded",
             headers=headers,
         )
-    elif fault.status >= 500:
+    if fault.status >= 500:
         message = (
             "The server is currently overloaded, please try again later (simulated)."
             if fault.status == 503
             else "The server had an error while processing your request. Sorry about that! (simulated)"
         )
-        error = ApiError(fault.status, message, type="server_error", headers=headers)
-    else:
-        error = ApiError(fault.status, f"Simulated error {fault.status}.", headers=headers)
-    return error.response()
+        return ApiError(fault.status, message, type="server_error", headers=headers)
+    return ApiError(fault.status, f"Simulated error {fault.status}.", headers=headers)
 
 
 def _socket_of(environ: dict) -> socket.socket | None:
@@ -185,40 +132,78 @@ def _cut_off(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return cut
 
 
-def api(*methods: str, content: bool = False):
-    """Wrap a view: request id, allowed methods, bearer auth, faults, errors as envelopes."""
+def _route_error(request: HttpRequest, profile: Profile, *, path_served: bool) -> ApiError:
+    """A URL the profile's server has no route for: 405 when the path is served with another method (and the
+    server says so), else the server's 404."""
+    words = {"method": request.method, "path": _v1_path(request)}
+    if path_served and profile.method_not_allowed:
+        return ApiError(405, profile.texts.method_not_allowed.format(**words), style=profile.route_errors)
+    return ApiError(404, profile.texts.invalid_url.format(**words), style=profile.route_errors)
+
+
+def _check_texts(request: HttpRequest, kwargs: dict) -> None:
+    """Ids in the path and every query parameter must be storable text (else a 400 naming it)."""
+    for name, value in kwargs.items():
+        if isinstance(value, str) and bad_text(value):
+            raise unstorable(name)
+    for name, values in request.GET.lists():
+        if bad_text(name):
+            raise unstorable(None)
+        if any(bad_text(value) for value in values):
+            raise unstorable(name)
+
+
+def _finish(response: HttpResponse, profile: Profile, request_id: str, *, hint: bool) -> HttpResponse:
+    webhooks.resume_due()
+    if profile.request_id_header:
+        response[profile.request_id_header] = request_id
+    if hint and profile.retry_hint_header and 400 <= response.status_code < 500 and response.status_code != 429:
+        response["x-should-retry"] = "false"
+    return response
+
+
+def api(routes: dict[str, str], *, content: bool = False, shadows_video_id: bool = False):
+    """Wrap a view serving ``routes`` (method -> route name): the profile's routes and errors, auth, faults.
+
+    ``shadows_video_id``: the path is ``videos/<word>``; on a server without this route it is ``videos/{video_id}``
+    with that word as the id (how FastAPI and gin route ``POST /v1/videos/edits`` on such a server).
+    """
 
     def decorate(view):
         @csrf_exempt
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, profile: str = profiles.DEFAULT, **kwargs) -> HttpResponse:
             request_id = "req_" + secrets.token_hex(16)
+            current = profiles.get(profile)
+            if current is None:
+                return _unknown_profile(request, request_id)
+            style = current.content_errors if content else current.errors
+            route = routes.get(request.method)
+            served = route is not None and route in current.routes
+            if shadows_video_id and not any(r in current.routes for r in routes.values()):
+                return video(request, profile=profile, video_id=request.path.rstrip("/").rsplit("/", 1)[-1])
             fault = None
             try:
-                if request.method not in methods:
-                    raise ApiError(405, f"Invalid method for URL ({request.method} {_v1_path(request)}).")
+                if not served:
+                    raise _route_error(request, current, path_served=any(r in current.routes for r in routes.values()))
+                _check_texts(request, kwargs)
                 key_hash = _key_hash(request)
                 fault = faults.take_http(request.method, _v1_path(request, prefix=False), content=content)
                 if fault is not None and fault.kind == SimFault.Kind.DELAY:
                     time.sleep(fault.delay_seconds)
                 if fault is not None and fault.kind == SimFault.Kind.STATUS:
-                    response = _fault_response(fault)
-                else:
-                    response = view(request, key_hash=key_hash, **kwargs)
-                    if fault is not None and fault.kind == SimFault.Kind.CUTOFF:
-                        response = _cut_off(request, response)
+                    raise _fault_error(fault)
+                response = view(request, key_hash=key_hash, profile=current, **kwargs)
+                if fault is not None and fault.kind == SimFault.Kind.CUTOFF:
+                    response = _cut_off(request, response)
             except ApiError as error:
-                response = error.response()
+                response = error.response(style)
             except Exception:
                 logger.exception("simulator %s %s failed", request.method, request.path)
                 response = ApiError(
                     500, "The server had an error while processing your request.", type="server_error"
-                ).response()
-            webhooks.resume_due()
-            response["x-request-id"] = request_id
-            if request.method in methods and 400 <= response.status_code < 500 and response.status_code != 429:
-                response["x-should-retry"] = "false"
-            return response
+                ).response(style)
+            return _finish(response, current, request_id, hint=served)
 
         return wrapper
 
@@ -232,221 +217,28 @@ def _v1_path(request: HttpRequest, *, prefix: bool = True) -> str:
     return f"/v1/{tail}" if prefix else tail
 
 
+def _unknown_profile(request: HttpRequest, request_id: str) -> HttpResponse:
+    contract = profiles.PROFILES[profiles.DEFAULT]
+    response = _route_error(request, contract, path_served=False).response()
+    return _finish(response, contract, request_id, hint=False)
+
+
 # ---------------------------------------------------------------------------------------------------------------
-# Body parsing and validation
+# Jobs
 # ---------------------------------------------------------------------------------------------------------------
-class Body:
-    """A request body as fields + files, from JSON or multipart/form-urlencoded."""
-
-    def __init__(self, request: HttpRequest) -> None:
-        content_type = request.content_type or ""
-        self.files: dict = {}
-        if content_type.startswith("multipart/") or content_type == "application/x-www-form-urlencoded":
-            self.is_json = False
-            self.fields = {key: request.POST.get(key) for key in request.POST}
-            self.files = {key: request.FILES[key] for key in request.FILES}
-            return
-        self.is_json = True
-        try:
-            raw = request.body
-        except RequestDataTooBig:
-            raise ApiError(413, "The request body is too large.") from None
-        if not raw.strip():
-            self.fields = {}
-            return
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ApiError(
-                400,
-                "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
-                "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid "
-                "JSON.)",
-            ) from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "Invalid body: expected a JSON object.", code="invalid_type")
-        self.fields = data
-
-    def reject_unknown(self, allowed: set[str]) -> None:
-        for key in list(self.fields) + list(self.files):
-            if key not in allowed:
-                raise ApiError(400, f"Unrecognized request argument supplied: {key}", param=key, code="unknown_parameter")
+def _owned(key_hash: str, profile: Profile):
+    return SimVideo.objects.filter(key_hash=key_hash, profile=profile.name)
 
 
-def _prompt(body: Body) -> str:
-    if "prompt" not in body.fields or body.fields["prompt"] is None:
-        raise ApiError(400, "Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
-    prompt = body.fields["prompt"]
-    if not isinstance(prompt, str):
-        raise _invalid_type("prompt", "a string", _json_type(prompt))
-    if not prompt:
-        raise ApiError(
-            400,
-            "Invalid 'prompt': string too short. Expected a string with minimum length 1, but got an empty string "
-            "instead.",
-            param="prompt",
-            code="string_below_min_length",
-        )
-    if len(prompt) > PROMPT_MAX_LENGTH:
-        raise ApiError(
-            400,
-            f"Invalid 'prompt': string too long. Expected a string with maximum length {PROMPT_MAX_LENGTH}, but got a "
-            f"string with length {len(prompt)} instead.",
-            param="prompt",
-            code="string_above_max_length",
-        )
-    return prompt
-
-
-def _json_type(value) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    if value is None:
-        return "null"
-    return "a string"
-
-
-def _string_field(body: Body, name: str, default: str) -> str:
-    value = body.fields.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise _invalid_type(name, "a string", _json_type(value))
-    return value
-
-
-def _model(body: Body, default: str = DEFAULT_MODEL) -> str:
-    model = _string_field(body, "model", default)
-    if model not in MODELS:
-        raise _invalid_value("model", model, MODELS)
-    return model
-
-
-def _seconds(body: Body, name: str = "seconds") -> str:
-    value = body.fields.get(name)
-    if value is None:
-        return DEFAULT_SECONDS
-    if not isinstance(value, str):
-        choices = _supported(SECONDS).replace(", and", ", or").replace(" and ", " or ")
-        raise _invalid_type(name, f"one of {choices}", _json_type(value))
-    if value not in SECONDS:
-        raise _invalid_value(name, value, SECONDS)
-    return value
-
-
-def _size(body: Body, model: str) -> str:
-    size = _string_field(body, "size", DEFAULT_SIZE)
-    if size not in ALL_SIZES:
-        raise _invalid_value("size", size, ALL_SIZES)
-    allowed = MODELS[model].sizes
-    if size not in allowed:
-        raise ApiError(
-            400,
-            f"Invalid value: '{size}'. The size '{size}' is not supported by model '{model}'. Supported sizes for "
-            f"'{model}' are: {_supported(allowed)}.",
-            param="size",
-            code="invalid_value",
-        )
-    return size
-
-
-def _image(data: bytes, size: str) -> bytes:
-    """Check an input_reference image (type and exact pixels); return it as PNG bytes for the renderer."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format
-            dimensions = image.size
-            if image_format in IMAGE_FORMATS:
-                image.load()
-                out = io.BytesIO()
-                image.convert("RGB").save(out, format="PNG")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        image_format = None
-    if image_format not in IMAGE_FORMATS:
-        raise ApiError(
-            400,
-            f"Invalid file format for 'input_reference'. Supported formats are: {_supported(IMAGE_FORMATS.values())}.",
-            param="input_reference",
-            code="invalid_image_format",
-        )
-    width, height = (int(part) for part in size.split("x"))
-    if dimensions != (width, height):
-        raise ApiError(400, "Inpaint image must match the requested width and height")
-    return out.getvalue()
-
-
-def _input_reference(body: Body, size: str) -> bytes | None:
-    if not body.is_json:
-        if "input_reference" in body.fields:
-            raise _invalid_type("input_reference", "a file", "a string")
-        upload = body.files.get("input_reference")
-        if upload is None:
-            return None
-        return _image(upload.read(), size)
-    reference = body.fields.get("input_reference")
-    if reference is None:
-        return None
-    if not isinstance(reference, dict):
-        raise _invalid_type("input_reference", "an object", _json_type(reference))
-    keys = set(reference)
-    if keys - {"image_url", "file_id"} or len(keys) != 1:
-        raise ApiError(
-            400,
-            "Invalid 'input_reference': provide exactly one of 'image_url' or 'file_id', and no other keys.",
-            param="input_reference",
-            code="invalid_value",
-        )
-    value = next(iter(reference.values()))
-    if not isinstance(value, str) or not value:
-        raise ApiError(400, "Invalid 'input_reference': expected a non-empty string.", param="input_reference", code="invalid_type")
-    if "image_url" in reference and value.startswith("data:"):
-        header, _, encoded = value.partition(",")
-        try:
-            data = base64.b64decode(encoded, validate=True) if header.endswith(";base64") else b""
-        except (binascii.Error, ValueError):
-            data = b""
-        return _image(data, size)
-    if "image_url" in reference and not value.startswith(("http://", "https://")):
-        raise ApiError(400, "Invalid 'input_reference.image_url': expected a URL or a data URL.", param="input_reference", code="invalid_value")
-    # An http(s) URL is never fetched (no SSRF) and the simulator has no Files API: accepted, not used.
-    return None
-
-
-def _characters(body: Body, key_hash: str) -> None:
-    characters = body.fields.get("characters")
-    if characters is None:
-        return
-    if isinstance(characters, str) and not body.is_json:
-        try:
-            characters = json.loads(characters)
-        except ValueError:
-            characters = None
-    if not isinstance(characters, list) or len(characters) > 2 or not all(
-        isinstance(item, dict) and isinstance(item.get("id"), str) for item in characters
-    ):
-        raise ApiError(400, "Invalid 'characters': expected at most 2 objects like {\"id\": \"char_...\"}.", param="characters", code="invalid_value")
-    for item in characters:
-        if not SimCharacter.objects.filter(id=item["id"], key_hash=key_hash).exists():
-            raise ApiError(404, f"No character found with id '{item['id']}'.", param="characters")
-
-
-def _own_video(video_id: str, key_hash: str, param: str = "video_id") -> SimVideo:
-    job = SimVideo.objects.filter(id=video_id, key_hash=key_hash).first()
+def _own_video(video_id: str, key_hash: str, profile: Profile, param: str = "video_id") -> SimVideo:
+    job = _owned(key_hash, profile).filter(id=video_id).first()
     if job is None:
-        raise ApiError(404, f"Video with id '{video_id}' not found.", param=param)
+        raise _answer(profile.texts.not_found, param=param, id=video_id)
     return jobs.refresh(job)
 
 
-def _completed_source(video_id: str, key_hash: str, action: str, param: str = "video_id") -> SimVideo:
-    source = _own_video(video_id, key_hash, param)
+def _completed_source(video_id: str, key_hash: str, profile: Profile, action: str, param: str = "video_id") -> SimVideo:
+    source = _own_video(video_id, key_hash, profile, param)
     if source.status != SimVideo.Status.COMPLETED:
         raise ApiError(
             400,
@@ -468,6 +260,7 @@ def _moderation(prompt: str) -> tuple[str, str]:
 def _create_job(
     request: HttpRequest,
     key_hash: str,
+    profile: Profile,
     *,
     kind: str,
     prompt: str,
@@ -478,9 +271,12 @@ def _create_job(
     reference: bytes | None = None,
     remixed_from: str | None = None,
     source: str | None = None,
-) -> HttpResponse:
+    failure: tuple[str, str] = ("", ""),
+) -> SimVideo:
     """Create the job (checking the key's in-flight limit under a lock) and start its renderer after commit."""
     fail_code, fail_message = _moderation(prompt)
+    if not fail_code:
+        fail_code, fail_message = failure
     jobs.sweep_expired()
     with transaction.atomic():
         SimApiKey.objects.get_or_create(key_hash=key_hash)
@@ -504,10 +300,12 @@ def _create_job(
             fail_code, fail_message = injected.code, "Video generation failed (simulated)."
         now = time.time()
         created_at = int(now)
-        video_id = jobs.new_video_id(created_at)
-        directory = jobs.media_root() / video_id
+        video_id, upstream_id = jobs.new_ids(profile, created_at)
+        directory = jobs.media_root() / upstream_id
         job = SimVideo.objects.create(
             id=video_id,
+            upstream_id=upstream_id,
+            profile=profile.name,
             key_hash=key_hash,
             kind=kind,
             model=model,
@@ -529,14 +327,21 @@ def _create_job(
             directory.mkdir(parents=True, exist_ok=True)
             (directory / REFERENCE_FILE).write_bytes(reference)
         jobs.claim_and_start(job.pk, now=now)
-    return _video_response(SimVideo.objects.get(pk=job.pk))
+    return SimVideo.objects.get(pk=job.pk)
 
 
-def _video_response(job: SimVideo) -> HttpResponse:
-    response = _json(jobs.payload(job))
-    if job.status in SimVideo.PENDING:
+def _video_response(profile: Profile, job: SimVideo, status: int = 200) -> HttpResponse:
+    response = _json(payloads.video(profile, job), status)
+    if profile.poll_after_header and job.status in SimVideo.PENDING:
         response["openai-poll-after-ms"] = str(_poll_after_ms(job))
     return response
+
+
+def _submitted(profile: Profile, job: SimVideo) -> HttpResponse:
+    """The answer to a create or remix."""
+    if profile.payload == Payload.RELAY:
+        return _json(payloads.relay_submitted(job))
+    return _video_response(profile, job)
 
 
 def _poll_after_ms(job: SimVideo) -> int:
@@ -559,7 +364,7 @@ def _probe_video(upload) -> tuple[str, float]:
     return size, duration
 
 
-def _video_ref(body: Body, key_hash: str, action: str) -> SimVideo | tuple[str, float]:
+def _video_ref(body: Body, key_hash: str, profile: Profile, action: str) -> SimVideo | tuple[str, float]:
     """The ``video`` of an edit/extension: a completed job ({"id"} or its id) or an uploaded MP4 (size, duration)."""
     upload = body.files.get("video")
     if upload is not None:
@@ -574,169 +379,156 @@ def _video_ref(body: Body, key_hash: str, action: str) -> SimVideo | tuple[str, 
         raise ApiError(400, "Missing required parameter: 'video'.", param="video", code="missing_required_parameter")
     if not isinstance(ref, dict) or set(ref) != {"id"} or not isinstance(ref["id"], str):
         raise ApiError(400, "Invalid 'video': expected {\"id\": \"video_...\"} or an MP4 file.", param="video", code="invalid_value")
-    return _completed_source(ref["id"], key_hash, action, param="video")
+    return _completed_source(ref["id"], key_hash, profile, action, param="video")
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Views
 # ---------------------------------------------------------------------------------------------------------------
-@api("GET", "POST")
-def videos(request: HttpRequest, *, key_hash: str) -> HttpResponse:
+@api({"GET": LIST, "POST": CREATE})
+def videos(request: HttpRequest, *, key_hash: str, profile: Profile) -> HttpResponse:
     if request.method == "POST":
-        return _create(request, key_hash)
-    return _list(request, key_hash)
+        asked = dialects.parse_create(request, profile, key_hash)
+        job = _create_job(
+            request, key_hash, profile, kind=SimVideo.Kind.CREATE, prompt=asked.prompt, model=asked.model,
+            size=asked.size, seconds=asked.seconds, palette_prompt_seed=seed_of(asked.prompt),
+            reference=asked.reference, failure=(asked.fail_code, asked.fail_message),
+        )  # fmt: skip
+        return _submitted(profile, job)
+    return _json(dialects.list_page(request, profile, _owned(key_hash, profile)))
 
 
-def _create(request: HttpRequest, key_hash: str) -> HttpResponse:
-    body = Body(request)
-    body.reject_unknown({"prompt", "model", "size", "seconds", "input_reference", "characters"})
-    prompt = _prompt(body)
-    model = _model(body)
-    size = _size(body, model)
-    seconds = _seconds(body)
-    reference = _input_reference(body, size)
-    _characters(body, key_hash)
-    return _create_job(
-        request, key_hash, kind=SimVideo.Kind.CREATE, prompt=prompt, model=model, size=size, seconds=seconds,
-        palette_prompt_seed=seed_of(prompt), reference=reference,
-    )  # fmt: skip
-
-
-def _list(request: HttpRequest, key_hash: str) -> HttpResponse:
-    params = request.GET
-    raw_limit = params.get("limit", "20")
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        raise _invalid_type("limit", "an integer", f"'{raw_limit}'") from None
-    if limit < 0:
-        raise ApiError(400, f"Invalid 'limit': integer below minimum value. Expected a value >= 0, but got {limit} instead.", param="limit", code="integer_below_min_value")
-    if limit > 100:
-        raise ApiError(400, f"Invalid 'limit': integer above maximum value. Expected a value <= 100, but got {limit} instead.", param="limit", code="integer_above_max_value")
-    order = params.get("order", "desc")
-    if order not in ("asc", "desc"):
-        raise _invalid_value("order", order, ("asc", "desc"))
-    queryset = SimVideo.objects.filter(key_hash=key_hash)
-    after = params.get("after")
-    if after:
-        cursor = queryset.filter(id=after).values_list("seq", flat=True).first()
-        if cursor is None:
-            raise ApiError(400, f"Invalid 'after': no video found with id '{after}'.", param="after", code="invalid_value")
-        queryset = queryset.filter(seq__lt=cursor) if order == "desc" else queryset.filter(seq__gt=cursor)
-    queryset = queryset.order_by("-seq" if order == "desc" else "seq")
-    rows = list(queryset[: limit + 1])
-    has_more = len(rows) > limit
-    page = [jobs.refresh(job) for job in rows[:limit]]
-    return _json(
-        {
-            "object": "list",
-            "data": [jobs.payload(job) for job in page],
-            "first_id": page[0].id if page else None,
-            "last_id": page[-1].id if page else None,
-            "has_more": has_more,
-        }
-    )
-
-
-@api("GET", "DELETE")
-def video(request: HttpRequest, video_id: str, *, key_hash: str) -> HttpResponse:
-    job = _own_video(video_id, key_hash)
+@api({"GET": RETRIEVE, "DELETE": DELETE})
+def video(request: HttpRequest, video_id: str, *, key_hash: str, profile: Profile) -> HttpResponse:
+    job = _own_video(video_id, key_hash, profile)
     if request.method == "GET":
-        return _video_response(job)
-    if job.status in SimVideo.PENDING:
-        raise ApiError(
-            400,
-            f"Video '{video_id}' is {job.status}; only a completed or failed video can be deleted.",
-            param="video_id",
-            code="invalid_value",
-        )
-    if SimVideo.objects.filter(pk=job.pk).delete()[0]:
-        jobs.delete_media(job)
-    return _json({"id": job.id, "object": "video.deleted", "deleted": True})
+        failed = job.status == SimVideo.Status.FAILED
+        status = payloads.vllm_failure_status(job) if failed and profile.failed_retrieve_is_error else 200
+        return _video_response(profile, job, status)
+    if profile.deletion == Deletion.FINISHED_ONLY:
+        if job.status in SimVideo.PENDING:
+            raise ApiError(
+                400,
+                f"Video '{video_id}' is {job.status}; only a completed or failed video can be deleted.",
+                param="video_id",
+                code="invalid_value",
+            )
+        jobs.remove(job)
+        return _json({"id": job.id, "object": "video.deleted", "deleted": True})
+    jobs.remove(job)  # a running job is cancelled: its renderer stops and removes what it wrote
+    if profile.deletion == Deletion.FORGET:
+        return _json(payloads.video(profile, job, status="deleted"))
+    return _json({"id": job.id, "deleted": True, "object": "video.deleted"})
 
 
-@api("GET", content=True)
-def content(request: HttpRequest, video_id: str, *, key_hash: str) -> HttpResponse:
-    variant = request.GET.get("variant", "video")
+@api({"GET": CONTENT_ROUTE}, content=True)
+def content(request: HttpRequest, video_id: str, *, key_hash: str, profile: Profile) -> HttpResponse:
+    variant = request.GET.get("variant", "video") if profile.variants else "video"
     if variant not in CONTENT:
-        raise _invalid_value("variant", variant, CONTENT)
-    job = _own_video(video_id, key_hash)
+        raise invalid_value("variant", variant, CONTENT)
+    job = _owned(key_hash, profile).filter(id=video_id).first()
+    texts = profile.texts
+    if job is None:
+        raise _answer(texts.content_not_found or texts.not_found, param="video_id", id=video_id)
+    job = jobs.refresh(job)
+    words = {
+        "id": video_id,
+        "status": (texts.status_names or {}).get(job.status, job.status),
+        "progress": job.progress,
+        "expires_at": job.expires_at,
+    }
     if job.status == SimVideo.Status.FAILED:
-        raise ApiError(404, f"Video '{video_id}' failed to generate; it has no content.", param="video_id")
+        raise _answer(texts.content_failed, param="video_id", **words)
     if job.status != SimVideo.Status.COMPLETED:
-        raise ApiError(404, f"Video is not ready yet. Its status is '{job.status}' ({job.progress}%).", param="video_id")
-    if job.expires_at is not None and time.time() >= job.expires_at:
+        raise _answer(texts.content_not_ready, param="video_id", **words)
+    if payloads.is_expired(job):
         jobs.delete_media(job)
-        raise ApiError(404, f"The content of video '{video_id}' has expired (expires_at {job.expires_at}).", param="video_id")
+        raise _answer(texts.content_expired, param="video_id", **words)
     mime, extension = CONTENT[variant]
     path = Path(job.media_dir) / FILES[variant]
     try:
         handle = path.open("rb")
     except FileNotFoundError:
         raise ApiError(404, f"The content of video '{video_id}' is no longer available.", param="video_id") from None
-    response = FileResponse(handle, content_type=mime, as_attachment=False, filename=f"{job.id}.{extension}")
+    response = FileResponse(
+        handle, content_type=mime, as_attachment=profile.download_attachment, filename=f"{job.id}.{extension}"
+    )
     response["Content-Length"] = str(path.stat().st_size)
     return response
 
 
-@api("POST")
-def remix(request: HttpRequest, video_id: str, *, key_hash: str) -> HttpResponse:
-    body = Body(request)
-    body.reject_unknown({"prompt"})
-    source = SimVideo.objects.filter(id=video_id, key_hash=key_hash).first()
+@api({"POST": REMIX})
+def remix(request: HttpRequest, video_id: str, *, key_hash: str, profile: Profile) -> HttpResponse:
+    body = Body.parse(request)
+    source = _owned(key_hash, profile).filter(id=video_id).first()
     if source is None:
-        raise ApiError(404, f"Video with id '{video_id}' not found.", param="video_id")
-    prompt = _prompt(body)
-    source = _completed_source(video_id, key_hash, "remix")
-    hours = settings.SIM_REMIX_WINDOW_HOURS
-    if hours > 0 and time.time() > source.created_at + hours * 3600:
-        raise ApiError(
-            400,
-            f"Video '{video_id}' can no longer be remixed: remixes are allowed for {hours} hours after creation.",
-            param="video_id",
-            code="invalid_value",
-        )
-    return _create_job(
-        request, key_hash, kind=SimVideo.Kind.REMIX, prompt=prompt, model=source.model, size=source.size,
-        seconds=source.seconds, palette_prompt_seed=int(source.palette_seed), remixed_from=source.id,
+        if profile.relays_upstream:  # ResolveOriginTask: the origin task is looked up first
+            raise dialects.relay_task_error("task_not_exist", "task_origin_not_exist")
+        raise _answer(profile.texts.not_found, param="video_id", id=video_id)
+    if profile.relays_upstream:
+        dialects.relay_remix_prompt(body)
+    try:
+        body.reject_unknown({"prompt"})
+        prompt = dialects.prompt(body)
+        source = _completed_source(video_id, key_hash, profile, "remix")
+        hours = settings.SIM_REMIX_WINDOW_HOURS
+        if hours > 0 and time.time() > source.created_at + hours * 3600:
+            raise ApiError(
+                400,
+                f"Video '{video_id}' can no longer be remixed: remixes are allowed for {hours} hours after creation.",
+                param="video_id",
+                code="invalid_value",
+            )
+    except ApiError as error:
+        if profile.relays_upstream:
+            raise dialects.upstream_error(error) from None
+        raise
+    job = _create_job(
+        request, key_hash, profile, kind=SimVideo.Kind.REMIX, prompt=prompt, model=source.model, size=source.size,
+        seconds=source.seconds, palette_prompt_seed=int(source.palette_seed),
+        remixed_from=dialects.remix_source_upstream_id(source, profile),
     )  # fmt: skip
+    return _submitted(profile, job)
 
 
-@api("POST")
-def edits(request: HttpRequest, *, key_hash: str) -> HttpResponse:
-    body = Body(request)
+@api({"POST": EDITS}, shadows_video_id=True)
+def edits(request: HttpRequest, *, key_hash: str, profile: Profile) -> HttpResponse:
+    body = Body.parse(request)
     body.reject_unknown({"prompt", "video", "model"})
-    prompt = _prompt(body)
-    ref = _video_ref(body, key_hash, "edit")
+    prompt = dialects.prompt(body)
+    ref = _video_ref(body, key_hash, profile, "edit")
     if isinstance(ref, SimVideo):
-        model = _model(body, default=ref.model)
-        return _create_job(
-            request, key_hash, kind=SimVideo.Kind.EDIT, prompt=prompt, model=model, size=ref.size, seconds=ref.seconds,
-            palette_prompt_seed=int(ref.palette_seed), remixed_from=ref.id, source=ref.id,
+        model = dialects.model(body, default=ref.model)
+        job = _create_job(
+            request, key_hash, profile, kind=SimVideo.Kind.EDIT, prompt=prompt, model=model, size=ref.size,
+            seconds=ref.seconds, palette_prompt_seed=int(ref.palette_seed),
+            remixed_from=dialects.remix_source_upstream_id(ref, profile), source=ref.id,
         )  # fmt: skip
+        return _submitted(profile, job)
     if body.fields.get("model") is None:
         raise ApiError(400, "Missing required parameter: 'model' (required with an uploaded video).", param="model", code="missing_required_parameter")
-    model = _model(body)
+    model = dialects.model(body)
     size, duration = ref
     _check_uploaded_size(size, model)
     seconds = min(SECONDS, key=lambda value: abs(int(value) - duration))
-    return _create_job(
-        request, key_hash, kind=SimVideo.Kind.EDIT, prompt=prompt, model=model, size=size, seconds=seconds,
+    job = _create_job(
+        request, key_hash, profile, kind=SimVideo.Kind.EDIT, prompt=prompt, model=model, size=size, seconds=seconds,
         palette_prompt_seed=seed_of(prompt),
     )  # fmt: skip
+    return _submitted(profile, job)
 
 
-@api("POST")
-def extensions(request: HttpRequest, *, key_hash: str) -> HttpResponse:
-    body = Body(request)
+@api({"POST": EXTENSIONS}, shadows_video_id=True)
+def extensions(request: HttpRequest, *, key_hash: str, profile: Profile) -> HttpResponse:
+    body = Body.parse(request)
     body.reject_unknown({"prompt", "video", "seconds", "model"})
-    prompt = _prompt(body)
-    segment = _seconds(body)
-    ref = _video_ref(body, key_hash, "extension")
+    prompt = dialects.prompt(body)
+    segment = dialects.seconds(body)
+    ref = _video_ref(body, key_hash, profile, "extension")
     if isinstance(ref, SimVideo):
         model, size, base, palette, source = ref.model, ref.size, int(ref.seconds), int(ref.palette_seed), ref.id
     else:
-        model = _model(body)
+        model = dialects.model(body)
         size, duration = ref
         _check_uploaded_size(size, model)
         base, palette, source = max(1, round(duration)), seed_of(prompt), None
@@ -748,10 +540,11 @@ def extensions(request: HttpRequest, *, key_hash: str) -> HttpResponse:
             param="seconds",
             code="invalid_value",
         )
-    return _create_job(
-        request, key_hash, kind=SimVideo.Kind.EXTENSION, prompt=prompt, model=model, size=size, seconds=str(total),
-        palette_prompt_seed=palette, source=source,
+    job = _create_job(
+        request, key_hash, profile, kind=SimVideo.Kind.EXTENSION, prompt=prompt, model=model, size=size,
+        seconds=str(total), palette_prompt_seed=palette, source=source,
     )  # fmt: skip
+    return _submitted(profile, job)
 
 
 def _check_uploaded_size(size: str, model: str) -> None:
@@ -759,15 +552,15 @@ def _check_uploaded_size(size: str, model: str) -> None:
         raise ApiError(
             400,
             f"Invalid 'video': its size {size} is not supported by model '{model}'. Supported sizes are: "
-            f"{_supported(MODELS[model].sizes)}.",
+            f"{supported(MODELS[model].sizes)}.",
             param="video",
             code="invalid_value",
         )
 
 
-@api("POST")
-def characters(request: HttpRequest, *, key_hash: str) -> HttpResponse:
-    body = Body(request)
+@api({"POST": CHARACTERS}, shadows_video_id=True)
+def characters(request: HttpRequest, *, key_hash: str, profile: Profile) -> HttpResponse:
+    body = Body.parse(request)
     body.reject_unknown({"name", "video"})
     name = body.fields.get("name")
     if name is None:
@@ -776,15 +569,15 @@ def characters(request: HttpRequest, *, key_hash: str) -> HttpResponse:
         raise ApiError(
             400, f"Invalid 'name': expected a string of 1 to {CHARACTER_NAME_MAX} characters.", param="name", code="invalid_value"
         )
-    _video_ref(body, key_hash, "character")
+    _video_ref(body, key_hash, profile, "character")
     character = SimCharacter.objects.create(
         id="char_" + secrets.token_hex(16), key_hash=key_hash, name=name, created_at=int(time.time())
     )
     return _json({"id": character.id, "name": character.name, "created_at": character.created_at})
 
 
-@api("GET")
-def character(request: HttpRequest, character_id: str, *, key_hash: str) -> HttpResponse:
+@api({"GET": CHARACTER})
+def character(request: HttpRequest, character_id: str, *, key_hash: str, profile: Profile) -> HttpResponse:
     found = SimCharacter.objects.filter(id=character_id, key_hash=key_hash).first()
     if found is None:
         raise ApiError(404, f"Character with id '{character_id}' not found.", param="character_id")
@@ -792,7 +585,10 @@ def character(request: HttpRequest, character_id: str, *, key_hash: str) -> Http
 
 
 @csrf_exempt
-def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
-    response = ApiError(404, f"Invalid URL ({request.method} {_v1_path(request)})").response()
-    response["x-request-id"] = "req_" + secrets.token_hex(16)
-    return response
+def not_found(request: HttpRequest, path: str = "", profile: str = profiles.DEFAULT) -> HttpResponse:
+    request_id = "req_" + secrets.token_hex(16)
+    current = profiles.get(profile)
+    if current is None:
+        return _unknown_profile(request, request_id)
+    response = _route_error(request, current, path_served=False).response(current.route_errors)
+    return _finish(response, current, request_id, hint=False)
