@@ -55,8 +55,8 @@ def litellm_executable() -> Path:
     executable = venv / "bin" / "litellm"
     if not executable.is_file():
         message = (
-            f"The LiteLLM proxy is not installed at {executable}: run ./studio test (it fills {venv.name} from "
-            "requirements-litellm.txt), or point LITELLM_VENV at a venv where that file is installed."
+            f"The LiteLLM proxy is not installed at {executable}: run ./studio test (it fills .venv-litellm from "
+            "requirements-litellm.txt), or set LITELLM_VENV to a venv where that file is installed."
         )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
