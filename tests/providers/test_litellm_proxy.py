@@ -424,6 +424,7 @@ def test_a_failed_job_passes_through(client, proxy):
         (502, 3, "internal_server_error", "litellm.BadGatewayError: BadGatewayError: OpenAIException - "),
         (503, 3, "internal_server_error", "litellm.ServiceUnavailableError: ServiceUnavailableError: OpenAIException - "),
     ],
+    ids=["400", "408", "409", "429", "500", "502", "503"],
 )
 def test_a_create_failing_upstream_is_retried_by_the_proxy(proxy, status, attempts, error_type, exception):
     """The proxy itself re-POSTs a create after an upstream 408, 409, 429 or 5xx: 3 upstream calls in all, then the
@@ -464,6 +465,7 @@ def test_a_create_whose_answer_was_lost_is_sent_again_and_makes_two_jobs(proxy):
 @pytest.mark.parametrize(
     "method, suffix, path",
     [("GET", "", r"^videos/video_[0-9a-f]+$"), ("GET", "/content", "/content$"), ("POST", "/remix", "/remix$")],
+    ids=["retrieve", "content", "remix"],
 )
 def test_retrieve_content_and_remix_are_retried_too(client, proxy, method, suffix, path):
     """An upstream 500 on retrieve, content or remix is also tried 3 times before the 500 comes back."""
