@@ -96,7 +96,9 @@ def proxy_config(upstream_base_url: str, models: Sequence[str], *, upstream_api_
         "model_list": [
             {
                 "model_name": name,
-                "litellm_params": {"model": f"openai/{name}", "api_base": upstream_base_url, "api_key": upstream_api_key},
+                "litellm_params": {
+                    "model": f"openai/{name}", "api_base": upstream_base_url, "api_key": upstream_api_key,
+                },
             }
             for name in models
         ],
@@ -112,7 +114,7 @@ def start_proxy(
     workdir: Path,
     timeout: float = STARTUP_TIMEOUT,
 ) -> LiteLLMProxy:
-    """Start the proxy on a free port and return once it lists ``models``; its output goes to workdir/litellm.log."""
+    """Start the proxy on a free port; return once it lists ``models``. Its output goes to workdir/litellm-<n>.log."""
     executable = litellm_executable()
     models = tuple(models)
     if not models:
@@ -163,7 +165,8 @@ def start_proxy(
 
 def _wait_until_ready(proxy: LiteLLMProxy, *, deadline: float) -> None:
     """Poll ``GET /v1/models`` until it lists every configured model; fail with the proxy's log."""
-    request = urllib.request.Request(f"{proxy.base_url}/models", headers={"Authorization": f"Bearer {proxy.master_key}"})
+    headers = {"Authorization": f"Bearer {proxy.master_key}"}
+    request = urllib.request.Request(f"{proxy.base_url}/models", headers=headers)
     last = "no answer yet"
     while True:
         code = proxy.process.poll()

@@ -12,14 +12,14 @@ from tests.providers.conftest import proxy_config, start_proxy
 
 
 def test_a_proxy_starts_answers_and_stops_without_leftovers(live_server, tmp_path):
-    proxy = start_proxy(f"{live_server.url}/sim/v1", models=["sora-2"], workdir=tmp_path)
+    upstream = f"{live_server.url}/sim/v1"
+    proxy = start_proxy(upstream, models=["sora-2"], workdir=tmp_path)
     try:
         assert proxy.base_url == f"http://127.0.0.1:{proxy.port}/v1"
         assert proxy.models == ("sora-2",) and 0 < proxy.startup_seconds < 180
         assert "Uvicorn running on" in proxy.log()
-        assert (tmp_path / "config.yaml").read_text() == proxy_config(
-            f"{live_server.url}/sim/v1", ["sora-2"], upstream_api_key=proxy.upstream_api_key, master_key=proxy.master_key
-        )
+        keys = {"upstream_api_key": proxy.upstream_api_key, "master_key": proxy.master_key}
+        assert (tmp_path / "config.yaml").read_text() == proxy_config(upstream, ["sora-2"], **keys)
     finally:
         started = time.monotonic()
         proxy.stop()  # raises if the port is still bound
