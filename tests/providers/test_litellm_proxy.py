@@ -172,6 +172,20 @@ def test_multipart_create_with_a_reference_image(client, proxy):
     assert upstream_jobs(proxy).count() == 1
 
 
+def test_a_json_input_reference_object_fails_inside_the_proxy(client, proxy):
+    """``input_reference: {"image_url": ...}`` (JSON) never reaches the simulator: the proxy fails turning it into
+    a multipart part ("'dict' object has no attribute 'read'"), tries 3 times, then answers 400 (code "400").
+    """
+    with pytest.raises(SoraError) as caught:
+        client.create("A kite", model="sora-2", input_reference={"image_url": "https://example.com/frame.png"})
+    error = caught.value
+    assert (error.status, error.code, error.retryable) == (400, "400", False)
+    assert error.message.startswith("Invalid request format: litellm.InternalServerError: ")
+    assert "AttributeError(\"'dict' object has no attribute 'read'\")" in error.message
+    assert error.message.endswith("LiteLLM Retried: 2 times, LiteLLM Max Retries: 2")
+    assert upstream_jobs(proxy).count() == 0
+
+
 def test_seconds_as_a_json_integer_is_accepted(proxy, studio):
     """The proxy re-sends a create upstream as multipart form data, so a JSON integer ``seconds`` becomes "4".
 
