@@ -8,34 +8,13 @@ from django.db import migrations, models
 import assets.models
 
 
-def copy_files(apps, schema_editor):
-    """The nine file columns of videos.Video (and its reference image) become asset rows, same storage names."""
-    Video = apps.get_model("videos", "Video")
-    Asset = apps.get_model("assets", "Asset")
-    types = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
-    for video in Video.objects.all().iterator():
-        for kind, content_type in types.items():
-            name = getattr(video, f"{kind}_file").name
-            if name:
-                Asset.objects.create(
-                    video=video, kind=kind, file=name, content_type=content_type,
-                    bytes=getattr(video, f"{kind}_bytes"), sha256=getattr(video, f"{kind}_sha256"), origin="provider",
-                    provider_id=video.provider_id,
-                )  # fmt: skip
-        if video.input_reference.name:
-            Asset.objects.create(
-                video=video, kind="reference", file=video.input_reference.name, content_type="image/png",
-                origin="upload",
-            )  # fmt: skip
-
-
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
         ('providers', '0001_initial'),
-        ('videos', '0005_providers_lifecycle_actors'),
+        ('videos', '0006_fill_providers_lifecycle_actors'),
     ]
 
     operations = [
@@ -60,5 +39,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('video__isnull', False)), fields=('video', 'kind'), name='assets_asset_one_kind_per_video'), models.CheckConstraint(condition=models.Q(('origin__in', ['provider', 'studio', 'upload'])), name='assets_asset_origin_valid')],
             },
         ),
-        migrations.RunPython(copy_files, migrations.RunPython.noop),
-    ]
+        ]

@@ -31,7 +31,7 @@ def copy_model_registry(apps, schema_editor):
     for spec in SoraModel.objects.all():
         provider = default
         if spec.base_url:
-            host = urlsplit(spec.base_url).hostname or "server"
+            host = (urlsplit(spec.base_url).hostname or "server").replace(".", "-")
             provider = Provider.objects.filter(kind="remote", base_url=spec.base_url, api_key_env=spec.api_key_env).first()
             if provider is None:
                 slug, n = slugify(host)[:30] or "server", 1

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0001_initial"),
-        ("videos", "0006_assets_and_providers_required"),
+        ("videos", "0007_assets_and_providers_required"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

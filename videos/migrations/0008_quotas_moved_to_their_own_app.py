@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("videos", "0006_assets_and_providers_required"),
+        ("videos", "0007_assets_and_providers_required"),
         ("quotas", "0001_initial"),
     ]
 

@@ -5,8 +5,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("videos", "0005_providers_lifecycle_actors"),
-        ("assets", "0001_initial"),
+        ("videos", "0006_fill_providers_lifecycle_actors"),
+        ("assets", "0002_copy_files"),
     ]
 
     operations = [
