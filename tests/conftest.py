@@ -58,6 +58,14 @@ def viewer(db, project):
 
 
 @pytest.fixture
+def staff(db, client):
+    """root: a superuser, signed in on `client` (the admin's tests)."""
+    admin = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    return admin
+
+
+@pytest.fixture
 def charlie(db):
     """charlie is in no project of alice's."""
     return make_user("charlie")

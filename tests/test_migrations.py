@@ -12,8 +12,6 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = r'''

@@ -12,13 +12,6 @@ pytestmark = pytest.mark.django_db
 Role = Membership.Role
 
 
-@pytest.fixture
-def staff(client, django_user_model):
-    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(admin)
-    return admin
-
-
 def _inline_post(project, rows):
     data = {
         "name": project.name, "is_personal": "",

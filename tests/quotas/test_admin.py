@@ -10,17 +10,9 @@ from django.urls import reverse
 from quotas import selectors as quota_selectors
 from quotas import services as quotas
 from quotas.models import QuotaCharge, QuotaGrant, QuotaRule
-from tests.conftest import make_user
 from tests.quotas.conftest import rule, submit
 from videos import services
 from videos.models import Video
-
-
-@pytest.fixture
-def staff(db, client):
-    admin = make_user("root", is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    return admin
 
 
 @pytest.mark.django_db
