@@ -19,7 +19,7 @@ import requests
 from PIL import Image
 
 from tests.sora.helpers import WebhookReceiver
-from tests.sora.sim_profiles import PROFILE_NAMES, profile_base_url, sim_profile_url  # noqa: F401  (a fixture)
+from tests.sora.sim_profiles import PROFILE_NAMES, profile_base_url
 from videos.sora import signing
 from videos.sora.simulator import faults, jobs
 from videos.sora.simulator.models import SimVideo, SimWebhookDelivery
