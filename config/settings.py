@@ -399,6 +399,13 @@ REMIX_MAX_VARIATIONS = env_int("REMIX_MAX_VARIATIONS", 4, minimum=1, maximum=20)
 # Default cap on jobs in flight on one provider (each provider may set its own); more wait in "waiting for a slot",
 # started round-robin by user.
 SORA_MAX_IN_FLIGHT = env_int("SORA_MAX_IN_FLIGHT", 4, minimum=1)
+# A provider failing this many calls in a row (no connection, TLS, 5xx) is paused for PROVIDER_CIRCUIT_SECONDS
+# (doubling while it keeps failing): its jobs wait with the reason shown; other providers go on.
+PROVIDER_CIRCUIT_FAILURES = env_int("PROVIDER_CIRCUIT_FAILURES", 5, minimum=1, maximum=1000)
+PROVIDER_CIRCUIT_SECONDS = env_float("PROVIDER_CIRCUIT_SECONDS", 30.0, minimum=0.1)
+# A create whose outcome is unknown (no answer, or a 5xx after which the job may exist) is looked for upstream for
+# this long (where the provider can list its jobs), then failed with a refund and a message naming the provider.
+SORA_UNKNOWN_OUTCOME_SECONDS = env_float("SORA_UNKNOWN_OUTCOME_SECONDS", 600.0, minimum=1.0)
 # How often a create is tried before the video is failed (429/5xx/connection errors back off in between).
 SORA_START_ATTEMPTS = env_int("SORA_START_ATTEMPTS", 5, minimum=1, maximum=50)
 # Adaptive polling bounds (seconds): slow while far from done, faster near the end, never below the minimum.

@@ -45,6 +45,11 @@ class Provider(models.Model):
     probed_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    # The circuit (providers/circuit.py): after several failures in a row (no connection, TLS, 5xx) the provider's
+    # jobs wait until `circuit_open_until` instead of failing; `last_error` says why, on the video page too.
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    circuit_open_until = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,6 +80,11 @@ class Provider(models.Model):
     @property
     def in_flight_cap(self) -> int:
         return self.max_in_flight or settings.SORA_MAX_IN_FLIGHT
+
+    def circuit_open(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.circuit_open_until is not None and self.circuit_open_until > (now or timezone.now())
 
     @property
     def capabilities(self):

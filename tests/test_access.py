@@ -33,6 +33,7 @@ VIEWS = [
              {"prompt": "Same shot, at night", "variations": 1}),
     ViewSpec("videos:delete", lambda w: reverse("videos:delete", args=[_video(w)]), "post", "editor"),
     ViewSpec("videos:retry", lambda w: reverse("videos:retry", args=[_video(w)]), "post", "editor"),
+    ViewSpec("videos:cancel", lambda w: reverse("videos:cancel", args=[_video(w)]), "post", "editor"),
     ViewSpec("accounts:projects", lambda w: reverse("accounts:projects"), role=None),
     ViewSpec("accounts:project-create", lambda w: reverse("accounts:project-create"), "post", None, {"name": ""}),
     ViewSpec("accounts:project", lambda w: reverse("accounts:project", args=[_project(w)])),

@@ -10,7 +10,7 @@ these functions; nothing else in the studio writes these fields.
        ^                  │  └──────> IN_PROGRESS / ARCHIVING (a fast server)            │
        └──retry later─────┘                                                               │
     PENDING, SUBMITTING, QUEUED, IN_PROGRESS, ARCHIVING ──────────────> FAILED <─────────┘ (files lost)
-    PENDING, QUEUED, IN_PROGRESS ──a member cancels──> CANCELLED
+    PENDING, QUEUED, IN_PROGRESS ──a member (or staff) cancels──> CANCELLED
 
 Who may cause a transition is part of the table: the studio itself (a task, a webhook, the scheduler) moves jobs
 along the pipeline; a member (session or token) or staff may cancel.
@@ -67,9 +67,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (Status.ARCHIVING, Status.COMPLETED): _STUDIO,
     **{(s, Status.FAILED): _STUDIO for s in (Status.PENDING, Status.SUBMITTING, Status.QUEUED, Status.IN_PROGRESS,
                                              Status.ARCHIVING)},
+    **{(s, Status.CANCELLED): _PEOPLE for s in Video.CANCELLABLE},
 }  # fmt: skip
 # Deleting (a row, or a tombstone) is allowed from these states only: nothing is being made or saved upstream.
-DELETABLE = (Status.PENDING, Status.COMPLETED, Status.FAILED)
+DELETABLE = Video.DELETABLE
 
 
 class TransitionNotAllowed(Exception):
@@ -207,7 +208,7 @@ def attach_upstream(video: Video, upstream_id: str, now: datetime | None = None)
     now = now or timezone.now()
     moved = Video.objects.filter(id=video.id, status=Status.SUBMITTING, upstream_id__isnull=True).update(
         upstream_id=upstream_id, upstream_key=upstream_key(upstream_id), submitted_at=now, lease_until=None,
-        lease_token="", next_poll_at=now, updated_at=now,
+        lease_token="", next_poll_at=now, outcome_unknown_since=None, updated_at=now,
     )  # fmt: skip
     if moved:
         video.upstream_id, video.submitted_at, video.next_poll_at = upstream_id, now, now
@@ -222,16 +223,19 @@ def retry_later(video: Video, token: str, *, after: timedelta, reason: str) -> b
         transition(
             video, Status.PENDING, from_=[Status.SUBMITTING], token=token, reason=reason, now=now,
             lease_token="", lease_until=None, retry_at=now + after, error_message=reason[:2000],
+            outcome_unknown_since=None,
         )  # fmt: skip
         is not None
     )
 
 
 def keep_for_reconcile(video: Video, token: str, *, wait: timedelta) -> None:
-    """A create whose outcome is unknown: keep the lease (nothing else starts it) until the reconciler looks again."""
-    Video.objects.filter(id=video.id, lease_token=token, status=Status.SUBMITTING).update(
-        lease_until=timezone.now() + wait
-    )
+    """A create whose outcome is unknown: keep the lease (nothing else starts it) until the reconciler looks again,
+    remembering since when the outcome is unknown (the bound on looking)."""
+    now = timezone.now()
+    Video.objects.filter(id=video.id, lease_token=token, status=Status.SUBMITTING).update(lease_until=now + wait)
+    if Video.objects.filter(id=video.id, outcome_unknown_since__isnull=True).update(outcome_unknown_since=now):
+        video.outcome_unknown_since = now
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -281,6 +285,16 @@ def upstream_finished(video: Video, *, completed_at: datetime, expires_at: datet
         )  # fmt: skip
         is not None
     )
+
+
+def cancel(video: Video, actor: Actor, *, message: str) -> str | None:
+    """A member (or staff) stops a waiting or rendering job. Returns the state it left, or None (it moved on)."""
+    now = timezone.now()
+    return transition(
+        video, Status.CANCELLED, actor=actor, from_=Video.CANCELLABLE, extra=Q(deleted_at__isnull=True), now=now,
+        reason=message, error_code="cancelled", error_message=message, lease_until=None, lease_token="",
+        next_poll_at=None, retry_at=None, completed_at=now,
+    )  # fmt: skip
 
 
 def fail(video: Video, *, code: str, message: str, token: str | None = None, actor: Actor = SYSTEM) -> bool:

@@ -22,10 +22,16 @@ class Video(models.Model):
         ARCHIVING = "archiving", "Saving"
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     RENDERING = (Status.QUEUED, Status.IN_PROGRESS)  # known upstream and followed by the poller
     IN_FLIGHT = (Status.SUBMITTING, *RENDERING)
     UNFINISHED = (Status.PENDING, Status.SUBMITTING, Status.QUEUED, Status.IN_PROGRESS, Status.ARCHIVING)
+    # A member may cancel a job that waits or renders (not one being sent, nor one being saved).
+    CANCELLABLE = (Status.PENDING, Status.QUEUED, Status.IN_PROGRESS)
+    ENDED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+    # Deletable: nothing is being made or saved upstream (videos/lifecycle.py claims the row for it).
+    DELETABLE = (Status.PENDING, *ENDED)
 
     class Fit(models.TextChoices):
         COVER = "cover", "Fill the frame (crop)"
@@ -77,6 +83,9 @@ class Video(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     # A waiting job sent back after a failed start is not started again before this time.
     retry_at = models.DateTimeField(null=True, blank=True)
+    # A create whose outcome is unknown (no answer, or a 5xx that may have made the job) since this time: the studio
+    # looks for the job upstream for a bounded while, then fails it with a refund (SORA_UNKNOWN_OUTCOME_SECONDS).
+    outcome_unknown_since = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     poll_count = models.PositiveIntegerField(default=0)
 
@@ -97,7 +106,8 @@ class Video(models.Model):
             models.CheckConstraint(condition=Q(seconds__in=ALLOWED_SECONDS), name="videos_video_seconds_allowed"),
             models.CheckConstraint(condition=~Q(remixed_from=F("id")), name="videos_video_not_own_parent"),
             models.CheckConstraint(condition=Q(
-                    status__in=["pending", "submitting", "queued", "in_progress", "archiving", "completed", "failed"]
+                    status__in=["pending", "submitting", "queued", "in_progress", "archiving", "completed", "failed",
+                                "cancelled"]
                 ), name="videos_video_status_valid"),
             models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="videos_video_cost_not_negative"),
             models.UniqueConstraint(
@@ -135,6 +145,14 @@ class Video(models.Model):
     @property
     def is_unfinished(self) -> bool:
         return self.status in self.UNFINISHED
+
+    @property
+    def is_deletable(self) -> bool:
+        return self.status in self.DELETABLE and not self.is_deleted
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in self.CANCELLABLE and not self.is_deleted
 
     @property
     def is_busy(self) -> bool:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import Role, require_actor_role
@@ -23,8 +24,10 @@ from accounts.actors import SYSTEM, Actor, ActorKind
 from accounts.models import Project
 from assets import services as assets
 from assets.models import Asset
+from providers import circuit
 from providers import selectors as providers
 from providers.clients import client_for
+from providers.learning import learn_missing
 from providers.models import ProviderModel
 from videos import lifecycle
 from videos.models import Video
@@ -199,8 +202,9 @@ def jobs_claim_startable(*, actor: Actor = SYSTEM, now: datetime | None = None) 
 
     now = now or timezone.now()
     claimed: list[tuple[int, str]] = []
+    closed = Q(provider__circuit_open_until__isnull=True) | Q(provider__circuit_open_until__lte=now)
     provider_ids = (
-        Video.objects.filter(status=Status.PENDING, deleted_at__isnull=True, provider__is_active=True)
+        Video.objects.filter(closed, status=Status.PENDING, deleted_at__isnull=True, provider__is_active=True)
         .values_list("provider_id", flat=True)
         .distinct()
     )
@@ -234,21 +238,31 @@ def video_start(*, video_id: int, token: str, actor: Actor = SYSTEM) -> Video | 
                 return video
         except SoraError:
             # Keep the lease: the reconciler looks again before anything is created twice.
-            lifecycle.keep_for_reconcile(video, token, wait=lifecycle.LEASE)
+            if not _give_up_on_unknown_outcome(video, token):
+                lifecycle.keep_for_reconcile(video, token, wait=lifecycle.LEASE)
             return video
+        if _give_up_on_unknown_outcome(video, token):
+            return video
+    try:
+        circuit.check(video.provider)
+    except circuit.CircuitOpen as exc:  # nothing is sent: the job waits (not an attempt)
+        wait = (video.provider.circuit_open_until - timezone.now()) if video.provider.circuit_open_until else None
+        lifecycle.retry_later(video, token, after=max(wait or timedelta(0), timedelta(seconds=1)), reason=exc.message)
+        return video
     lifecycle.count_attempt(video, token)
     try:
         client = client_for(video.provider)
-        if video.remixed_from_id:
-            if not video.remixed_from or not video.remixed_from.upstream_id:
-                raise SoraError("The video this remixes is gone.", status=404, retryable=False)
-            remote = client.remix(video.remixed_from.upstream_id, prompt=video.prompt)
-        else:
-            reference = _reference_upload(video)
-            remote = client.create(
-                prompt=video.prompt, model=video.model, size=video.size, seconds=str(video.seconds),
-                input_reference=reference,
-            )  # fmt: skip
+        with circuit.watch(video.provider):
+            if video.remixed_from_id:
+                if not video.remixed_from or not video.remixed_from.upstream_id:
+                    raise SoraError("The video this remixes is gone.", status=404, retryable=False)
+                remote = client.remix(video.remixed_from.upstream_id, prompt=video.prompt)
+            else:
+                reference = _reference_upload(video)
+                remote = client.create(
+                    prompt=video.prompt, model=video.model, size=video.size, seconds=str(video.seconds),
+                    input_reference=reference, multipart=video.provider.capabilities.knows("create_json") is False,
+                )  # fmt: skip
     except SoraError as exc:
         return _start_failed(video, token, exc)
     if lifecycle.attach_upstream(video, remote.id):
@@ -265,10 +279,36 @@ def _reference_upload(video: Video) -> ImageUpload | None:
         return ImageUpload(os.path.basename(asset.file.name), fh.read(), asset.content_type)
 
 
+def _unknown_outcome_message(video: Video, why: str) -> str:
+    return (
+        f"{video.provider.name} did not say whether it made this video ({why}), and the studio could not find the job "
+        "there, so it stopped waiting. Nothing was charged here; you can try again."
+    )
+
+
+def _give_up_on_unknown_outcome(video: Video, token: str) -> bool:
+    """Past SORA_UNKNOWN_OUTCOME_SECONDS of not knowing whether the create made a job: fail it with a refund."""
+    since = video.outcome_unknown_since
+    if since is None or timezone.now() - since < timedelta(seconds=settings.SORA_UNKNOWN_OUTCOME_SECONDS):
+        return False
+    minutes = max(1, round(settings.SORA_UNKNOWN_OUTCOME_SECONDS / 60))
+    _fail(video, code="outcome_unknown", message=_unknown_outcome_message(video, f"no answer for {minutes} min"),
+          token=token)  # fmt: skip
+    return True
+
+
 def _start_failed(video: Video, token: str, exc: SoraError) -> Video:
+    if isinstance(exc, circuit.CircuitOpen):
+        lifecycle.retry_later(video, token, after=timedelta(seconds=settings.PROVIDER_CIRCUIT_SECONDS),
+                              reason=exc.message)  # fmt: skip
+        return video
     if exc.maybe_created:
         # The upstream may have made the job although it answered with an error or never answered: look for it
         # (by listing) before anything is created again.
+        if not video.provider.capabilities.supports("list"):
+            # Nowhere to look, and creating again could pay twice: end it now, saying so.
+            _fail(video, code="outcome_unknown", message=_unknown_outcome_message(video, exc.message), token=token)
+            return video
         try:
             if _adopt_orphan(video):
                 return video
@@ -402,7 +442,11 @@ def video_poll(*, video_id: int, actor: Actor = SYSTEM) -> Video:
     if video.status not in Video.RENDERING or not video.upstream_id:
         return video
     try:
-        remote = client_for(video.provider).retrieve(video.upstream_id)
+        with circuit.watch(video.provider):
+            remote = client_for(video.provider).retrieve(video.upstream_id)
+    except circuit.CircuitOpen:
+        lifecycle.poll_later(video, video.provider.circuit_open_until or timezone.now())
+        return video
     except SoraError as exc:
         if exc.status == 404:
             _fail(video, code="not_found_upstream", message=f"{video.provider.name} no longer knows this job.")
@@ -446,7 +490,11 @@ def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
         if not lifecycle.renew_lease(video, token):
             return None  # taken over by someone else
         try:
-            _archive_variant(client, video, variant)
+            with circuit.watch(video.provider):
+                _archive_variant(client, video, variant)
+        except circuit.CircuitOpen:
+            lifecycle.archive_later(video, token, timedelta(seconds=settings.PROVIDER_CIRCUIT_SECONDS))
+            return video
         except SoraError as exc:
             if exc.status == 404 and video.upstream_expires_at and video.upstream_expires_at <= timezone.now():
                 _fail(
@@ -468,9 +516,10 @@ def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
 # ---------------------------------------------------------------------------------------------------------------
 # Deleting and retrying
 # ---------------------------------------------------------------------------------------------------------------
-def video_delete(*, actor: Actor, video: Video) -> None:
-    """Delete ours and, when it is finished there, upstream's. An unfinished job can't be deleted upstream (the
-    contract allows deleting completed or failed jobs only), so it must finish first.
+def video_delete(*, actor: Actor, video: Video) -> str:
+    """Delete ours and, where the provider can, upstream's. An unfinished job can't be deleted upstream (the contract
+    allows deleting completed or failed jobs only), so it must finish (or be cancelled) first. Returns a note for the
+    member when the provider keeps its copy ("" otherwise).
 
     The claim (lifecycle.begin_delete) is a conditional UPDATE on the row, never a check of the copy in memory: a
     dispatcher that started the job a moment ago makes the claim fail, and a claimed job is never started."""
@@ -480,15 +529,15 @@ def video_delete(*, actor: Actor, video: Video) -> None:
     if not lifecycle.begin_delete(video, actor):
         video.refresh_from_db()
         if video.is_deleted:
-            return  # deleted already (a double click)
-        raise ValidationError("This video is still being made; delete it once it has finished or failed.")
-    if video.upstream_id and video.provider.capabilities.supports("delete"):
+            return ""  # deleted already (a double click)
+        raise ValidationError("This video is still being made; cancel it or delete it once it has finished.")
+    note = ""
+    if video.upstream_id:
         try:
-            client_for(video.provider).delete(video.upstream_id)
-        except SoraError as exc:
-            if exc.status != 404 and not (exc.status == 400 and video.status == Status.FAILED):
-                lifecycle.undo_delete(video)
-                raise ValidationError(f"The upstream refused to delete this video: {exc.message}") from None
+            note = _delete_upstream(video)
+        except ValidationError:
+            lifecycle.undo_delete(video)
+            raise
     with transaction.atomic():
         if video.status == Status.PENDING:
             quotas.refund(video)
@@ -496,6 +545,62 @@ def video_delete(*, actor: Actor, video: Video) -> None:
         if not video.remixes.exists():
             video.delete()
         # else: its remixes keep their family tree; the row stays as a tombstone (deleted, without files).
+    return note
+
+
+def _delete_upstream(video: Video) -> str:
+    provider = video.provider
+    keeps = f"{provider.name} cannot delete videos, so it keeps its own copy; the studio's copy is gone."
+    if not provider.capabilities.supports("delete"):
+        return keeps
+    try:
+        with circuit.watch(provider):
+            client_for(provider).delete(video.upstream_id)
+    except circuit.CircuitOpen as exc:
+        raise ValidationError(f"{exc.message} Delete it again then.") from None
+    except SoraError as exc:
+        if exc.status == 404 or (exc.status == 400 and video.status in (Status.FAILED, Status.CANCELLED)):
+            return ""  # gone already, or never made (a failed job)
+        if exc.status in (405, 501):
+            learn_missing(provider, "routes", "delete", f"DELETE answered {exc.status}")
+            return keeps
+        raise ValidationError(f"{provider.name} refused to delete this video: {exc.message}") from None
+    return ""
+
+
+def video_cancel(*, actor: Actor, video: Video) -> str:
+    """Stop a waiting or rendering job: its reservation is given back at once, and the provider is asked to stop it
+    where it can. Returns what happened upstream, for the member."""
+    from quotas import services as quotas
+
+    require_actor_role(actor, video.project, Role.EDITOR)
+    who = actor.user.username if actor.user is not None else "the studio"
+    with transaction.atomic():
+        left = lifecycle.cancel(video, actor, message=f"Cancelled by {who}; nothing was charged.")
+        if left is None:
+            video.refresh_from_db()
+            if video.status == Status.CANCELLED:
+                return ""
+            if video.status == Status.SUBMITTING:
+                raise ValidationError(
+                    f"It is being sent to {video.provider.name} right now; cancel it again in a few seconds."
+                )
+            raise ValidationError(f"It is {video.get_status_display().lower()}, so it can no longer be cancelled.")
+        quotas.refund(video)
+        _enqueue_dispatch()
+    if left == Status.PENDING or not video.upstream_id:
+        return ""
+    # Rendering upstream: ask the provider to stop (vLLM-Omni's DELETE cancels; the contract only deletes
+    # finished jobs, so OpenAI-like servers refuse and finish it anyway).
+    provider = video.provider
+    if provider.capabilities.supports("delete"):
+        try:
+            with circuit.watch(provider):
+                client_for(provider).delete(video.upstream_id)
+            return f"{provider.name} was asked to stop it."
+        except SoraError as exc:
+            log.info("video %s: %s did not cancel the job upstream (%s)", video.public_id, provider.slug, exc)
+    return f"{provider.name} cannot stop a job it has started; it may finish there, but nothing is charged here."
 
 
 @transaction.atomic

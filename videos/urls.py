@@ -15,6 +15,7 @@ urlpatterns = [
     path("videos/<uuid:public_id>/remix/", views.remix, name="remix"),
     path("videos/<uuid:public_id>/delete/", views.delete, name="delete"),
     path("videos/<uuid:public_id>/retry/", views.retry, name="retry"),
+    path("videos/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
     path("videos/<uuid:public_id>/files/<str:variant>/", views.asset, name="asset"),
     path("webhooks/openai/", webhooks.receive, name="webhook"),
     path("webhooks/<slug:slug>/", webhooks.receive, name="provider-webhook"),

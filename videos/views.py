@@ -177,12 +177,28 @@ def delete(request: HttpRequest, public_id) -> HttpResponse:
     video = video_for(request.user, public_id, Role.EDITOR)
     project = video.project
     try:
-        services.video_delete(actor=Actor.member(request), video=video)
+        note = services.video_delete(actor=Actor.member(request), video=video)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("videos:detail", public_id=video.public_id)
-    messages.success(request, "The video was deleted, here and upstream.")
+    if note:
+        messages.success(request, f"The video was deleted from the studio. {note}")
+    else:
+        messages.success(request, "The video was deleted, here and at the provider.")
     return redirect("videos:project-gallery", public_id=project.public_id)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, public_id) -> HttpResponse:
+    video = video_for(request.user, public_id, Role.EDITOR)
+    try:
+        note = services.video_cancel(actor=Actor.member(request), video=video)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, " ".join(filter(None, ["Cancelled; its reservation was given back.", note])))
+    return redirect("videos:detail", public_id=video.public_id)
 
 
 @login_required
@@ -238,10 +254,15 @@ def status(request: HttpRequest) -> JsonResponse:
         fragments["card"] = "videos/video_card.html"
     if request.GET.get("media") == "1":
         fragments["media"] = "videos/detail_media.html"
+        fragments["actions"] = "videos/detail_actions.html"
     show_project = request.GET.get("show_project") == "1"
     out = {}
+    editable = {
+        m.project_id for m in Membership.objects.filter(user=request.user, project__in={v.project_id for v in videos})
+        if m.has_role(Role.EDITOR)
+    } if "actions" in fragments else set()  # fmt: skip
     for video in videos:
-        context = {"video": video, "show_project": show_project}
+        context = {"video": video, "show_project": show_project, "can_edit": video.project_id in editable}
         out[str(video.public_id)] = {
             "status": video.status,
             "status_label": video.get_status_display(),

@@ -29,6 +29,8 @@
       el.textContent = v.status_label;
       el.className = "status status-" + v.status;
     });
+    var actions = document.querySelector('[data-actions-for="' + id + '"]');
+    if (actions && v.actions && actions.getAttribute("data-status") !== v.status) swap(actions, v.actions);
     var card = document.querySelector('[data-video="' + id + '"]');
     if (card && v.card && (v.finished || card.className.indexOf("status-" + v.status) === -1)) swap(card, v.card);
     var media = document.querySelector('[data-media-for="' + id + '"]');

@@ -20,7 +20,7 @@ Status = Video.Status
 ROOT = Path(__file__).resolve().parents[2]
 # A job's state: only videos/lifecycle.py may write these columns of videos.Video.
 STATE_FIELDS = {"status", "upstream_id", "upstream_key", "lease_token", "lease_until", "retry_at", "next_poll_at",
-                "progress", "error_code", "error_message", "deleted_at", "attempts"}  # fmt: skip
+                "progress", "error_code", "error_message", "deleted_at", "attempts", "outcome_unknown_since"}  # fmt: skip
 
 
 def test_only_the_lifecycle_module_writes_a_jobs_state():

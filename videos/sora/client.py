@@ -134,8 +134,10 @@ class SoraClient:
         size: str | None = None,
         seconds: str | int | None = None,
         input_reference: ImageUpload | Mapping[str, str] | None = None,
+        multipart: bool = False,
     ) -> Video:
-        """``POST /videos``: JSON, or multipart/form-data when ``input_reference`` is an ``ImageUpload``.
+        """``POST /videos``: JSON, or multipart/form-data when ``input_reference`` is an ``ImageUpload`` or the
+        server takes multipart only (``multipart=True``: vLLM-Omni's create reads form fields, as the SDK sends).
 
         ``input_reference`` may also be ``{"image_url": ...}`` or ``{"file_id": ...}``, sent as JSON. ``seconds``
         always goes over the wire as a string (the API rejects a JSON integer). Never retried blindly: see the
@@ -143,7 +145,11 @@ class SoraClient:
         """
         fields = {"prompt": prompt, "model": model, "size": size, "seconds": None if seconds is None else str(seconds)}
         fields = {key: value for key, value in fields.items() if value is not None}
-        if isinstance(input_reference, ImageUpload):
+        if multipart and not isinstance(input_reference, ImageUpload):
+            # Text-only multipart, as the SDK sends it: each field a part without a filename.
+            parts = {key: (None, value) for key, value in fields.items()}
+            response = self._send("POST", "/videos", files=parts, idempotent=False)
+        elif isinstance(input_reference, ImageUpload):
             file_part = (input_reference.filename, input_reference.read(), input_reference.resolved_content_type())
             response = self._send("POST", "/videos", data=fields, files={"input_reference": file_part}, idempotent=False)
         else:

@@ -18,8 +18,16 @@ import io
 import json
 from dataclasses import dataclass, field
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload, TemporaryFileUploadHandler
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from PIL import Image, UnidentifiedImageError

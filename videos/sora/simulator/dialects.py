@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from videos.sora.catalog import ALL_SIZES, DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MODELS, PROMPT_MAX_LENGTH, SECONDS
+from videos.sora.catalog import (
+    ALL_SIZES,
+    DEFAULT_MODEL,
+    DEFAULT_SECONDS,
+    DEFAULT_SIZE,
+    MODELS,
+    PROMPT_MAX_LENGTH,
+    SECONDS,
+)
 
 from . import jobs, payloads
 from .bodies import (
@@ -27,7 +35,15 @@ from .bodies import (
     read_json_bytes,
     reference_png,
 )
-from .errors import ApiError, dumps, fastapi_validation, invalid_type, invalid_value, json_type, supported
+from .errors import (
+    ApiError,
+    dumps,
+    fastapi_validation,
+    invalid_type,
+    invalid_value,
+    json_type,
+    supported,
+)
 from .models import SimCharacter, SimVideo
 from .profiles import Create, Errors, Listing, Profile
 

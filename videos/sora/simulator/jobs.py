@@ -18,9 +18,9 @@ import logging
 import secrets
 import shutil
 import string
-import uuid
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings

@@ -30,9 +30,29 @@ from . import dialects, faults, jobs, payloads, profiles, webhooks
 from .bodies import Body, bad_text, unstorable
 from .errors import ApiError, dumps, invalid_value, supported
 from .models import SimApiKey, SimCharacter, SimFault, SimVideo
-from .profiles import CHARACTER, CHARACTERS, CONTENT as CONTENT_ROUTE, CREATE, DELETE, EDITS, EXTENSIONS, LIST
-from .profiles import REMIX, RETRIEVE, Answer, Deletion, Payload, Profile
-from .render import REFERENCE_FILE, SPRITESHEET_FILE, THUMBNAIL_FILE, VIDEO_FILE, seed_of
+from .profiles import (
+    CHARACTER,
+    CHARACTERS,
+    CREATE,
+    DELETE,
+    EDITS,
+    EXTENSIONS,
+    LIST,
+    REMIX,
+    RETRIEVE,
+    Answer,
+    Deletion,
+    Payload,
+    Profile,
+)
+from .profiles import CONTENT as CONTENT_ROUTE
+from .render import (
+    REFERENCE_FILE,
+    SPRITESHEET_FILE,
+    THUMBNAIL_FILE,
+    VIDEO_FILE,
+    seed_of,
+)
 
 logger = logging.getLogger(__name__)
 
