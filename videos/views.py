@@ -134,6 +134,7 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
         "can_edit": can(video.membership, Role.EDITOR),
         "remix_form": RemixForm(),
         "remixable": remixable,
+        "provider_remixes": video.provider.capabilities.supports("remix"),
         "remix_deadline": video.remix_deadline(),
         "remix_window_hours": settings.REMIX_WINDOW_HOURS,
         "lineage_root": root,

@@ -251,3 +251,15 @@ def test_cancelling_a_rendering_video_asks_the_provider_to_stop_where_it_can(qui
         assert "cannot stop" in note and job is not None
     services.video_poll(video_id=video.id)  # a late poll changes nothing
     assert Video.objects.get(id=video.id).status == Status.CANCELLED
+
+
+def test_no_remix_is_offered_where_the_provider_cannot_remix(quiet, studio, alice, project, client, make_video):
+    provider = provider_for(studio, "openai", slug="noremix", profile={"routes": {"remix": False}})
+    video = make_video(project, alice, provider=provider, upstream_id="video_r1")
+    client.force_login(alice)
+
+    page = client.get(f"/videos/{video.public_id}/").content.decode()
+    refused = client.post(f"/videos/{video.public_id}/remix/", {"prompt": "at night", "variations": 1}, follow=True)
+
+    assert "cannot remix videos" in page and 'class="remix-form"' not in page
+    assert "cannot remix videos" in refused.content.decode() and Video.objects.count() == 1
