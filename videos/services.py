@@ -31,7 +31,7 @@ from providers.learning import learn_missing
 from providers.models import ProviderModel
 from videos import lifecycle
 from videos.models import Video
-from videos.sora.catalog import PROMPT_MAX_LENGTH, VARIANTS
+from videos.sora.catalog import CONTENT, PROMPT_MAX_LENGTH, VARIANTS
 from videos.sora.errors import SoraError
 from videos.sora.types import ImageUpload
 
@@ -460,11 +460,27 @@ def video_poll(*, video_id: int, actor: Actor = SYSTEM) -> Video:
 # ---------------------------------------------------------------------------------------------------------------
 # Archiving into our own storage
 # ---------------------------------------------------------------------------------------------------------------
+GENERIC_TYPES = ("", "application/octet-stream", "binary/octet-stream", "application/binary")
+
+
+class WrongContent(Exception):
+    """A download whose declared type or first bytes are not what its variant must be."""
+
+
 def _archive_variant(client, video: Video, variant: str) -> Asset:
     """Stream one variant into a temporary file (never whole in memory; the client counts and hashes the bytes as
-    they arrive), then into our storage as an asset."""
+    they arrive), check it is what the variant must be (its declared type and its first bytes: MP4, WebP, JPEG),
+    then keep it in our storage as an asset. Raises WrongContent when it is not."""
+    from assets import media
+
     with tempfile.TemporaryFile() as tmp:
         download = client.download(video.upstream_id, tmp, variant=variant)
+        expected = media.expected_for(variant)
+        head = media.read_head(tmp)
+        declared = (download.content_type or "").lower()
+        if media.sniff(head) != expected or (declared not in GENERIC_TYPES and declared != CONTENT[variant][0]):
+            raise WrongContent(f"{video.provider.name} sent {media.describe(head)} ({declared or 'no type'}) "
+                               f"for the {variant}")  # fmt: skip
         tmp.seek(0)
         return assets.asset_store(
             video=video, kind=variant, content=tmp, origin=Asset.Origin.PROVIDER, provider=video.provider,
@@ -472,9 +488,31 @@ def _archive_variant(client, video: Video, variant: str) -> Asset:
         )  # fmt: skip
 
 
+def _derive_pictures(video: Video, kinds: list[str]) -> None:
+    """Make the thumbnail and spritesheet the provider did not give, from the archived MP4 (PyAV), in the
+    contract's formats, so gallery cards and hover scrub work with any provider. A picture that cannot be made is
+    left out (the video itself plays); the reason is logged."""
+    import io
+
+    from assets import media
+
+    source = Asset.objects.filter(video=video, kind=Asset.Kind.VIDEO).first()
+    if source is None:
+        return
+    for kind in kinds:
+        try:
+            with source.file.open("rb") as fh:
+                data = media.derive(kind, fh)
+        except (media.MediaError, OSError) as exc:
+            log.warning("video %s: could not make its %s from the MP4: %s", video.public_id, kind, exc)
+            continue
+        assets.asset_store(video=video, kind=kind, content=io.BytesIO(data), origin=Asset.Origin.STUDIO)
+
+
 def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
-    """Copy the MP4, thumbnail and spritesheet into our storage, with checksums. Resumable: variants already saved
-    are kept; safe to run twice (a lease lets one worker at a time do it)."""
+    """Copy the MP4, thumbnail and spritesheet into our storage, with checksums, each checked to be what it must
+    be; pictures the provider has not (or sends wrong) are made from the MP4. Resumable: files already saved are
+    kept; safe to run twice (a lease lets one worker at a time do it)."""
     from quotas import services as quotas
 
     video = Video.objects.select_related("provider").get(id=video_id)
@@ -484,8 +522,12 @@ def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
     client = client_for(video.provider)
     saved = set(Asset.objects.filter(video=video).values_list("kind", flat=True))
     capabilities = video.provider.capabilities
+    to_derive = []
     for variant in VARIANTS:
-        if variant in saved or not capabilities.serves_variant(variant):
+        if variant in saved:
+            continue
+        if not capabilities.serves_variant(variant):
+            to_derive.append(variant)
             continue
         if not lifecycle.renew_lease(video, token):
             return None  # taken over by someone else
@@ -495,16 +537,34 @@ def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
         except circuit.CircuitOpen:
             lifecycle.archive_later(video, token, timedelta(seconds=settings.PROVIDER_CIRCUIT_SECONDS))
             return video
+        except WrongContent as exc:
+            if variant == "video":
+                _fail(video, code="not_a_video", message=f"{exc}: the studio keeps MP4 videos only.", token=token)
+                assets.assets_delete(video)
+                return video
+            learn_missing(video.provider, "variants", variant, str(exc))
+            to_derive.append(variant)
         except SoraError as exc:
-            if exc.status == 404 and video.upstream_expires_at and video.upstream_expires_at <= timezone.now():
-                _fail(
-                    video, code="expired_before_archive", message="The upstream files expired before they were saved.",
-                    token=token,
-                )  # fmt: skip
+            expired = video.upstream_expires_at is not None and video.upstream_expires_at <= timezone.now()
+            if variant != "video" and exc.status in (400, 404, 405, 415, 422, 501):
+                if not expired:
+                    learn_missing(video.provider, "variants", variant, f"answered {exc.status}")
+                to_derive.append(variant)  # the MP4 is here: the studio makes the picture itself
+                continue
+            if exc.status == 404:
+                # The job finished upstream, so a 404 on its video means the files are gone there: say so at once.
+                why = "its files expired there" if expired else "it no longer has this video"
+                _fail(video, code="expired_before_archive" if expired else "gone_upstream",
+                      message=f"{video.provider.name} could not hand over the video: {why}.", token=token)  # fmt: skip
+                assets.assets_delete(video)
                 return video
             lifecycle.archive_later(video, token, _backoff(1))
             log.warning("archive of %s (%s) failed: %s; will retry", video.public_id, variant, exc)
             return video
+    if to_derive:
+        if not lifecycle.renew_lease(video, token):
+            return None
+        _derive_pictures(video, to_derive)
     with transaction.atomic():
         if lifecycle.archived(video, token):
             quotas.settle(video)
