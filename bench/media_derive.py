@@ -5,7 +5,8 @@
 Two kinds of input for each size and length:
 - "sim": the simulator's own MP4 (8 fps, H.264 ultrafast, a single keyframe, AAC sound), rendered by
   videos/sora/simulator/render.py;
-- "30fps": 30 fps with a keyframe every second (closer to what real providers send), encoded here with PyAV.
+- "30fps": 30 fps with a keyframe every second (the GOP real providers tend to send; flat-colour frames), encoded
+  with PyAV by tests/assets/mp4s.py.
 
 Each measurement runs in a fresh Python process: time is the best of --repeat runs, peak memory is the growth of the
 process's peak resident set (VmHWM) over its peak after importing and probing a small MP4. Nothing is
@@ -21,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,37 +66,6 @@ def high_water_kb() -> int:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
-def render_sim(folder: Path, width: int, height: int, seconds: int) -> Path:
-    from videos.sora.simulator.render import VIDEO_FILE, RenderSpec, render, seed_of
-
-    prompt = "a red fox trots across fresh snow at dawn, long shadows, slow dolly"
-    spec = RenderSpec(width=width, height=height, seconds=seconds, prompt=prompt, palette_seed=seed_of(prompt),
-                      scene_seed=seed_of(prompt + "!"), label="bench")  # fmt: skip
-    render(spec, folder)
-    return folder / VIDEO_FILE
-
-
-def encode_30fps(path: Path, width: int, height: int, seconds: int) -> Path:
-    import av
-    from PIL import Image, ImageDraw
-
-    fps = 30
-    with av.open(str(path), mode="w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.codec_context.time_base = Fraction(1, fps)
-        stream.options = {"preset": "ultrafast", "x264-params": f"keyint={fps}:min-keyint={fps}:scenecut=0"}
-        for n in range(seconds * fps):
-            image = Image.new("RGB", (width, height), (n % 256, (3 * n) % 256, 90))
-            ImageDraw.Draw(image).ellipse((n * 7 % width, height // 3, n * 7 % width + height // 4, height // 2),
-                                          fill=(255, 255, 255))  # fmt: skip
-            frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")
-            frame.pts, frame.time_base = n, Fraction(1, fps)
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, nargs="+", default=[4, 12, 20])
@@ -108,9 +77,11 @@ def main() -> None:
         child(*args.child, args.repeat)
         return
 
+    from tests.assets.mp4s import encode_counter, simulator_render
+
     with tempfile.TemporaryDirectory(prefix="media-bench-") as tmp:
         root = Path(tmp)
-        small = render_sim(root / "small", 320, 180, 1)
+        small = simulator_render(root / "small", 320, 180, 1)
         print(f"{'input':<7} {'size':>9} {'len':>4} {'MP4 KB':>7} {'probe ms':>9} {'thumb ms':>9} {'sheet ms':>9} "
               f"{'peak MB':>8}  frames decoded thumb/sheet (of total)")  # fmt: skip
         print("(peak MB: over the process's peak after imports and a first probe, about 42 MB)")
@@ -119,9 +90,10 @@ def main() -> None:
             for seconds in args.seconds:
                 for kind, fps in FPS.items():
                     if kind == "sim":
-                        video = render_sim(root / f"sim-{size}-{seconds}", width, height, seconds)
+                        video = simulator_render(root / f"sim-{size}-{seconds}", width, height, seconds)
                     else:
-                        video = encode_30fps(root / f"30fps-{size}-{seconds}.mp4", width, height, seconds)
+                        path = root / f"30fps-{size}-{seconds}.mp4"
+                        video = encode_counter(path, width=width, height=height, seconds=seconds, fps=fps, keyint=fps)
                     out = subprocess.run(
                         [sys.executable, __file__, "--repeat", str(args.repeat), "--child", str(small), str(video)],
                         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,

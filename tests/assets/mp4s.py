@@ -60,8 +60,8 @@ def remux(
 def encode_counter(
     dest: Path, *, width: int = 640, height: int = 360, seconds: int = 20, fps: int = 24, keyint: int = 24
 ) -> Path:
-    """A video-only H.264 MP4 whose frame n is one flat colour that encodes n: red = 12 x whole second,
-    green = 10 x frame within the second (fps <= 24). Keyframes exactly every `keyint` frames."""
+    """A video-only H.264 MP4 whose frame n is one flat colour that encodes n (counter_colour). Keyframes exactly
+    every `keyint` frames."""
     with av.open(str(dest), mode="w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
@@ -76,14 +76,19 @@ def encode_counter(
     return dest
 
 
+def _green_step(fps: int) -> int:
+    return 240 // max(1, fps - 1)  # 10 at 24 fps, 8 at 30
+
+
 def counter_colour(n: int, fps: int) -> tuple[int, int, int]:
-    return (12 * (n // fps), 10 * (n % fps), 128)
+    """Red = 12 x the whole second (up to 21 s), green = a step x the frame within the second."""
+    return (12 * (n // fps), _green_step(fps) * (n % fps), 128)
 
 
 def counter_frame(colour: tuple[int, int, int], fps: int) -> int:
     """The frame number a counter_colour (read back after lossy coding) stands for."""
     red, green, _ = colour
-    return round(red / 12) * fps + round(green / 10)
+    return round(red / 12) * fps + round(green / _green_step(fps))
 
 
 # -- H.264 parameter sets -----------------------------------------------------------------------------------------
