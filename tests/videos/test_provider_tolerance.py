@@ -263,3 +263,37 @@ def test_no_remix_is_offered_where_the_provider_cannot_remix(quiet, studio, alic
 
     assert "cannot remix videos" in page and 'class="remix-form"' not in page
     assert "cannot remix videos" in refused.content.decode() and Video.objects.count() == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pictures the provider has not: made by the studio
+# ---------------------------------------------------------------------------------------------------------------
+def test_a_provider_that_ignores_variant_gets_pictures_made_by_the_studio(quiet, studio, alice, project, client):
+    """SGLang (like LiteLLM and vLLM-Omni) answers every variant with the MP4: the studio notices by the bytes,
+    keeps no MP4 posing as a picture, and makes the WebP thumbnail and JPEG spritesheet from the video itself."""
+    from PIL import Image
+
+    from assets.media import sniff
+
+    provider = provider_for(studio, "sglang")
+    first = follow(Video.objects.get(id=start(submit(alice, project, provider)).id))
+
+    assert first.status == Status.COMPLETED
+    pictures = {kind: first.asset_map[kind] for kind in ("thumbnail", "spritesheet")}
+    for kind, fmt in (("thumbnail", "webp"), ("spritesheet", "jpeg")):
+        asset = pictures[kind]
+        with asset.file.open("rb") as fh:
+            data = fh.read()
+        assert asset.origin == "studio" and sniff(data[:16]) == fmt
+        assert Image.open(asset.file.path).format == fmt.upper()
+    assert Image.open(pictures["thumbnail"].file.path).size == (1280, 720)
+    provider.refresh_from_db()
+    assert provider.profile["variants"] == {"thumbnail": False, "spritesheet": False}  # learned, not asked again
+
+    second = follow(Video.objects.get(id=start(submit(alice, project, provider, prompt="a second shot")).id))
+    assert {a.kind: a.origin for a in second.asset_map.values()} == {
+        "video": "provider", "thumbnail": "studio", "spritesheet": "studio"
+    }  # fmt: skip
+    client.force_login(alice)
+    card = client.get(f"/projects/{project.public_id}/videos/").content.decode()
+    assert f"/videos/{second.public_id}/files/spritesheet/" in card  # hover scrub works on the gallery card
