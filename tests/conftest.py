@@ -12,6 +12,7 @@ from PIL import Image
 # Sync Playwright runs an event loop in the test thread; the ORM must still be usable there (ECOSYSTEM 5).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from tests.litellm import litellm_proxy, start_litellm_proxy  # noqa: E402,F401  (fixtures: the real LiteLLM proxy)
 from tests.sora.sim_profiles import sim_profile_url  # noqa: E402,F401  (a fixture: the simulator's profiles)
 
 PASSWORD = "correct horse battery staple"

@@ -305,15 +305,15 @@ def _start_failed(video: Video, token: str, exc: SoraError) -> Video:
     if exc.maybe_created:
         # The upstream may have made the job although it answered with an error or never answered: look for it
         # (by listing) before anything is created again.
-        if not video.provider.capabilities.supports("list"):
-            # Nowhere to look, and creating again could pay twice: end it now, saying so.
-            _fail(video, code="outcome_unknown", message=_unknown_outcome_message(video, exc.message), token=token)
-            return video
         try:
             if _adopt_orphan(video):
                 return video
         except SoraError:
             lifecycle.keep_for_reconcile(video, token, wait=lifecycle.LEASE)
+            return video
+        if not video.provider.capabilities.supports("list"):
+            # Nowhere to look, and creating again could pay twice: end it now, saying so.
+            _fail(video, code="outcome_unknown", message=_unknown_outcome_message(video, exc.message), token=token)
             return video
         if exc.status is None:
             # No answer at all: the job may still appear. Keep the lease; the reconciler looks again when it ends.
@@ -360,6 +360,10 @@ def _adopt_orphan(video: Video) -> bool:
                     log.info("video %s: adopted upstream job %s after an uncertain create", video.public_id, remote.id)
                     return True
     except SoraError as exc:
+        if exc.status in (400, 404, 405, 501):
+            # A bare list refused: the server has no list (LiteLLM's proxy answers 400 without a provider).
+            learn_missing(video.provider, "routes", "list", f"GET /videos answered {exc.status}")
+            return False
         log.warning("video %s: could not list upstream jobs to reconcile (%s)", video.public_id, exc)
         raise
     return False

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.providers.conftest import proxy_config, start_proxy
+from tests.litellm import proxy_config, start_proxy
 
 
 def test_a_proxy_starts_answers_and_stops_without_leftovers(live_server, tmp_path):

@@ -1,6 +1,6 @@
 """What the real LiteLLM proxy (1.110.2, its own venv) does in front of the studio's simulator: characterization.
 
-Each test drives the proxy started by the ``litellm_proxy`` fixture (tests/providers/conftest.py) with the studio's
+Each test drives the proxy started by the ``litellm_proxy`` fixture (tests/litellm.py) with the studio's
 own ``SoraClient`` (``max_retries=0``: every retry counted here is the proxy's), raw HTTP or the official SDK, and
 asserts what the proxy really does today. The docstrings state the facts; the studio's LiteLLM support is built on
 them, so each assertion is exact and fails when a new LiteLLM behaves differently. Upstream calls are counted with

@@ -66,10 +66,9 @@ def new_ids(profile: profiles.Profile, created_at: int) -> tuple[str, str]:
     if profile.ids == Ids.TASK:
         return "task_" + "".join(secrets.choice(TASK_ID_ALPHABET) for _ in range(32)), upstream
     if profile.ids == Ids.LONG:
-        # Like LiteLLM's video_<base64 of "litellm:custom_llm_provider:…;video_id:…">, only much longer.
-        head = f"sim:profile:{profile.name};model_id:simulator;video_id:{upstream};nonce:"
-        raw = head + secrets.token_hex(max(8, (LONG_ID_RAW_BYTES - len(head)) // 2))
-        return "video_" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("="), upstream
+        # Opaque: video_ + base64url of random bytes (the job is found by the stored id, never by decoding it). Not a
+        # base64 of "key:value;..." text: a LiteLLM proxy in front would take that for its own routing id and unwrap it.
+        return "video_" + base64.urlsafe_b64encode(secrets.token_bytes(LONG_ID_RAW_BYTES)).decode().rstrip("="), upstream
     return upstream, upstream
 
 

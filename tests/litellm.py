@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MASTER_KEY = "sk-litellm-master"
 UPSTREAM_API_KEY = "sk-litellm-upstream"
 DEFAULT_MODELS = ("sora-2", "sora-2-pro")
