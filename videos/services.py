@@ -485,6 +485,11 @@ def _archive_variant(client, video: Video, variant: str) -> Asset:
         if media.sniff(head) != expected or (declared not in GENERIC_TYPES and declared != CONTENT[variant][0]):
             raise WrongContent(f"{video.provider.name} sent {media.describe(head)} ({declared or 'no type'}) "
                                f"for the {variant}")  # fmt: skip
+        if variant == "video":
+            try:
+                media.probe_mp4(tmp)  # a damaged or cut MP4 is refused here, not played as a dead player
+            except media.MediaError as exc:
+                raise WrongContent(f"{video.provider.name} sent a damaged MP4 ({exc})") from None
         tmp.seek(0)
         return assets.asset_store(
             video=video, kind=variant, content=tmp, origin=Asset.Origin.PROVIDER, provider=video.provider,
