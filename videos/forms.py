@@ -32,12 +32,12 @@ class VideoCreateForm(forms.Form):
     seconds = forms.TypedChoiceField(coerce=int, initial=4)
     input_reference = forms.FileField(
         required=False,
-        label="Reference image (optional)",
-        help_text="JPEG, PNG or WebP; it becomes the first frame and is fitted to the chosen size.",
+        label="Image file",
+        help_text="JPEG, PNG or WebP, up to 20 MB. It becomes the video's first frame, fitted to the chosen size.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     input_fit = forms.ChoiceField(
-        choices=Video.Fit.choices, initial=Video.Fit.COVER, label="Fit the image", widget=forms.RadioSelect, required=False
+        choices=Video.Fit.choices, initial=Video.Fit.COVER, label="Fit it to the size", widget=forms.RadioSelect, required=False
     )
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -65,6 +65,17 @@ class VideoCreateForm(forms.Form):
             if self.models:
                 self.initial.setdefault("model", providers.model_key(self.models[0]))
                 self.initial.setdefault("size", self.models[0].sizes[0])
+
+    @staticmethod
+    def initial_from(video: Video) -> dict:
+        """The form's starting values taken from an earlier video (editing a failed one to try again)."""
+        spec = providers.offered_models().filter(provider=video.provider_id, name=video.model).first()
+        initial = {"prompt": video.prompt, "size": video.size, "seconds": video.seconds}
+        if spec is not None:
+            initial["model"] = providers.model_key(spec)
+        if video.input_fit:
+            initial["input_fit"] = video.input_fit
+        return initial
 
     @property
     def spec(self):

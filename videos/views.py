@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,6 +19,7 @@ from accounts.models import Membership, User
 from assets.serving import serve
 from videos import quotas, selectors, services
 from videos.access import video_file_for, video_for
+from videos.models import Video
 from videos.forms import (
     GalleryFilterForm,
     RemixForm,
@@ -81,7 +84,9 @@ def project_gallery(request: HttpRequest, public_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest, public_id) -> HttpResponse:
     project = project_for(request.user, public_id, Role.EDITOR)
-    form = VideoCreateForm(request.POST or None, request.FILES or None)
+    source = _edit_source(request, project) if request.method == "GET" else None
+    initial = VideoCreateForm.initial_from(source) if source else None
+    form = VideoCreateForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -107,8 +112,26 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
         "form": form,
         "model_table": form.model_table(),
         "allowance": quotas.allowance_for(user=request.user, project=project),
+        "source": source,
     }
     return render(request, "videos/create.html", ctx, status=400 if form.errors else 200)
+
+
+def _edit_source(request: HttpRequest, project) -> Video | None:
+    """The video of this project named by ?from= ("Edit and retry" of a failed video): the form starts from its
+    prompt and settings."""
+    wanted = request.GET.get("from")
+    if not wanted:
+        return None
+    try:
+        return (
+            selectors.videos_visible_to(request.user)
+            .filter(public_id=wanted, project=project, remixed_from__isnull=True)
+            .prefetch_related("assets")
+            .first()
+        )
+    except ValidationError:
+        return None
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -119,33 +142,74 @@ def _add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-@login_required
-@require_GET
-def detail(request: HttpRequest, public_id) -> HttpResponse:
-    video = video_for(request.user, public_id)
+def _file_missing(video) -> bool:
+    """An archived video whose MP4 is gone from storage (one cheap existence check; the video page only)."""
+    if not video.is_archived:
+        return False
+    asset = video.asset_map["video"]
+    return not asset.file.storage.exists(asset.file.name)
+
+
+def _retry_source(request: HttpRequest, parent: Video) -> Video | None:
+    """The failed remix of `parent` named by ?retry=, whose prompt the remix form starts from ("Edit and retry")."""
+    wanted = request.GET.get("retry")
+    if not wanted:
+        return None
+    try:
+        return (
+            selectors.videos_visible_to(request.user)
+            .filter(public_id=wanted, remixed_from=parent, status=Video.Status.FAILED)
+            .first()
+        )
+    except ValidationError:
+        return None
+
+
+def _detail_page(request: HttpRequest, video: Video, *, remix_form: RemixForm | None = None, status: int = 200) -> HttpResponse:
     root, ancestors = selectors.lineage(video)
     now = timezone.now()
-    remixable = video.is_remixable(now)
+    node = selectors.find_node(root, video.id)
+    retry_of = None
+    if remix_form is None:
+        retry_of = _retry_source(request, video)
+        remix_form = RemixForm(initial={"prompt": retry_of.prompt} if retry_of else None)
+    parent = video.remixed_from
+    twins = []
+    if node is not None and node.parent is not None and node.variations:
+        twins = [n for n in node.parent.children if n.variations and n.video.prompt == video.prompt]
     ctx = {
         "page": "detail",
         "video": video,
         "project": video.project,
         "can_edit": can(video.membership, Role.EDITOR),
-        "remix_form": RemixForm(),
-        "remixable": remixable,
+        "remix_form": remix_form,
+        "retry_of": retry_of,
+        "remixable": video.is_remixable(now),
         "remix_deadline": video.remix_deadline(),
         "remix_window_hours": settings.REMIX_WINDOW_HOURS,
         "lineage_root": root,
+        "node": node,
+        "twins": twins,
         "ancestor_ids": {a.id for a in ancestors},
-        "parent": video.remixed_from,
-        "generation": len(ancestors),
+        "parent": parent,
+        "parent_remixable": bool(parent and not parent.is_deleted and parent.is_remixable(now)),
+        "file_missing": _file_missing(video),
+        "parent_file_missing": bool(parent and not parent.is_deleted and _file_missing(parent)),
     }
-    return render(request, "videos/detail.html", ctx)
+    return render(request, "videos/detail.html", ctx, status=status)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, public_id) -> HttpResponse:
+    return _detail_page(request, video_for(request.user, public_id))
 
 
 @login_required
 @require_POST
 def remix(request: HttpRequest, public_id) -> HttpResponse:
+    """One or several variations of a video. A refused remix (quota, empty prompt, closed window) shows the video
+    page again with the typed prompt and the reason, so nothing typed is lost."""
     parent = video_for(request.user, public_id, Role.EDITOR)
     form = RemixForm(request.POST)
     if form.is_valid():
@@ -158,16 +222,29 @@ def remix(request: HttpRequest, public_id) -> HttpResponse:
                 submit_token=form.cleaned_data.get("submit_token"),
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            _add_service_errors(form, exc)
         else:
             if looks_like_several_changes(prompt):
                 messages.warning(request, "Tip: remix works best with one change at a time. If the result drifts, split the changes into successive remixes.")
-            n = len(children)
-            messages.success(request, f"Remix started ({n} variation{'s' if n != 1 else ''}).")
+            messages.success(request, _remix_started(children))
             return redirect("videos:detail", public_id=children[0].public_id)
-    else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect("videos:detail", public_id=parent.public_id)
+    return _detail_page(request, parent, remix_form=form, status=400)
+
+
+def _remix_started(children: list[Video]) -> str:
+    """The notice after a remix submit; with several variations it links the others (this page shows the first)."""
+    if len(children) == 1:
+        return "Remix started (1 variation)."
+    others = format_html_join(
+        ", ",
+        '<a href="{}">variation {}</a>',
+        ((reverse("videos:detail", args=[c.public_id]), n) for n, c in enumerate(children[1:], start=2)),
+    )
+    return format_html(
+        "Remix started ({} variations). This page follows variation 1; open {} too. The lineage below shows them all.",
+        len(children),
+        others,
+    )
 
 
 @login_required
