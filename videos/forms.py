@@ -11,7 +11,7 @@ from django.conf import settings
 from providers import selectors as providers
 from videos import images
 from videos.models import Video
-from videos.selectors import GalleryFilters
+from videos.selectors import GALLERY_SORTS, GalleryFilters
 from videos.sora.catalog import PROMPT_MAX_LENGTH
 
 PROMPT_HELP = (
@@ -142,11 +142,15 @@ class GalleryFilterForm(forms.Form):
     q = forms.CharField(
         required=False, label="Search prompts", widget=forms.TextInput(attrs={"placeholder": "Search prompts", "type": "search"})
     )
-    status = forms.ChoiceField(required=False)
-    model = forms.ChoiceField(required=False)
-    owner = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False, label="Status")
+    model = forms.ChoiceField(required=False, label="Model")
+    owner = forms.ChoiceField(required=False, label="Made by")
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    sort = forms.ChoiceField(required=False, label="Sort", choices=[(k, label) for k, (label, _) in GALLERY_SORTS.items()])
+    scope = forms.ChoiceField(required=False, choices=[("", "All"), ("mine", "Mine")], widget=forms.HiddenInput)
+
+    FILTERS = ("q", "status", "model", "owner", "since", "until")  # what "Clear" clears (not the sort or the tab)
 
     def __init__(self, *args, owners: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -162,4 +166,5 @@ class GalleryFilterForm(forms.Form):
         return GalleryFilters(
             status=d.get("status") or "", model=d.get("model") or "", owner=d.get("owner") or "",
             since=d.get("since"), until=d.get("until"), q=(d.get("q") or "").strip(),
+            mine=d.get("scope") == "mine", sort=d.get("sort") or "newest",
         )  # fmt: skip

@@ -16,6 +16,15 @@ def videos_visible_to(user: User) -> QuerySet[Video]:
     return Video.objects.filter(project__memberships__user=user, deleted_at__isnull=True)
 
 
+# Gallery orders: name -> (label, ORDER BY). Ties fall back to newest first.
+GALLERY_SORTS = {
+    "newest": ("Newest first", ("-created_at", "-id")),
+    "oldest": ("Oldest first", ("created_at", "id")),
+    "cost": ("Highest cost first", ("-estimated_cost", "-created_at", "-id")),
+    "length": ("Longest first", ("-seconds", "-created_at", "-id")),
+}
+
+
 @dataclass(frozen=True)
 class GalleryFilters:
     status: str = ""
@@ -24,10 +33,13 @@ class GalleryFilters:
     since: date | None = None
     until: date | None = None
     q: str = ""
+    mine: bool = False  # only the viewer's own videos
+    sort: str = "newest"
 
 
 def gallery(user: User, *, project: Project | None = None, filters: GalleryFilters = GalleryFilters()) -> QuerySet[Video]:
-    """The videos of a gallery page, newest first, with what a card shows loaded up front (constant queries)."""
+    """The videos of a gallery page in the asked order (newest first by default), with what a card shows loaded up
+    front (constant queries)."""
     qs = videos_visible_to(user)
     if project is not None:
         qs = qs.filter(project=project)
@@ -37,7 +49,9 @@ def gallery(user: User, *, project: Project | None = None, filters: GalleryFilte
         qs = qs.filter(status=filters.status)
     if filters.model:
         qs = qs.filter(model=filters.model)
-    if filters.owner:
+    if filters.mine:
+        qs = qs.filter(owner=user)
+    elif filters.owner:
         qs = qs.filter(owner__username=filters.owner)
     if filters.since:
         qs = qs.filter(created_at__date__gte=filters.since)
@@ -45,9 +59,8 @@ def gallery(user: User, *, project: Project | None = None, filters: GalleryFilte
         qs = qs.filter(created_at__date__lte=filters.until)
     if filters.q:
         qs = qs.filter(prompt__icontains=filters.q)
-    return qs.select_related("project", "owner", "remixed_from", "provider").prefetch_related("assets").order_by(
-        "-created_at", "-id"
-    )
+    order = GALLERY_SORTS.get(filters.sort, GALLERY_SORTS["newest"])[1]
+    return qs.select_related("project", "owner", "remixed_from", "provider").prefetch_related("assets").order_by(*order)
 
 
 BRANCH_LETTERS = "bcdefghijklmnopqrstuvwxyz"

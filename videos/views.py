@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import Role, can, project_for
 from accounts.actors import Actor
 from accounts.models import Membership, User
+from accounts.selectors import project_labels
 from assets.serving import serve
 from videos import quotas, selectors, services
 from videos.access import video_file_for, video_for
@@ -32,13 +33,6 @@ PAGE_SIZE = 24
 FILES = ("video", "thumbnail", "spritesheet", "reference")
 
 
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return f"{encoded}&" if encoded else ""
-
-
 def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
     if project is not None:
         owners = selectors.project_owners(project)
@@ -50,18 +44,20 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
         writable = [m.project for m in memberships if m.has_role(Role.EDITOR)]
         can_create = bool(writable)
     form = GalleryFilterForm(request.GET or None, owners=list(owners.values_list("username", flat=True)))
-    videos = selectors.gallery(request.user, project=project, filters=form.filters())
+    filters = form.filters()
+    videos = selectors.gallery(request.user, project=project, filters=filters)
     page_obj = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "page": "gallery",
         "project": project,
         "can_create": can_create,
-        "writable_projects": writable,
+        "writable_projects": project_labels(request.user, writable),
         "form": form,
+        "mine": filters.mine,
         "page_obj": page_obj,
+        "page_range": page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
         "videos": page_obj.object_list,
-        "querystring_base": _querystring_without_page(request),
-        "filtered": any(form.data.get(k) for k in ("q", "status", "model", "owner", "since", "until")),
+        "filtered": any(form.data.get(k) for k in GalleryFilterForm.FILTERS),
         "show_project": project is None,
     }
     return render(request, "videos/gallery.html", ctx)
@@ -70,7 +66,7 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
-    """All my videos, across my projects."""
+    """Every video of every project I am in (or, with the Mine tab, only mine)."""
     return _gallery_page(request)
 
 
