@@ -99,8 +99,8 @@
     ctx.drawImage(image, (canvas.width - dw) / 2, (canvas.height - dh) / 2, dw, dh);
     var label = form.querySelector("[name=input_fit]:checked");
     var fitName = label && label.parentNode ? label.parentNode.textContent.trim() : "Fill the frame (crop)";
-    canvas.setAttribute("aria-label", "Preview of the first frame: the image at " + W + " × " + H + ", " + fitName.toLowerCase());
-    caption.textContent = "First frame at " + W + " × " + H + ", " + fitName.toLowerCase() + ". Your image is " + iw + " × " + ih + ".";
+    canvas.setAttribute("aria-label", "Preview of the first frame at " + W + " × " + H + ": " + fitName);
+    caption.textContent = "First frame at " + W + " × " + H + ": " + fitName + ". Your image is " + iw + " × " + ih + ".";
     canvas.setAttribute("data-fit", fit);
     canvas.setAttribute("data-size", W + "x" + H);
     preview.hidden = false;

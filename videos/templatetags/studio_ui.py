@@ -49,6 +49,13 @@ def height(size: str) -> int:
 
 
 @register.filter
+def orientation(size: str) -> str:
+    """ "portrait" (taller than wide), else "landscape" (square counts as landscape)."""
+    width, height = _dimensions(size)
+    return "portrait" if height > width else "landscape"
+
+
+@register.filter
 def ratio(size: str) -> str:
     """ "720x1280" -> "0.5625": width over height, as a number CSS calc() can use."""
     width, height = _dimensions(size)
