@@ -62,6 +62,9 @@ def test_portrait_videos_keep_their_shape_and_the_compare_pair_fits_the_screen(v
     shot(page, f"shape-{name}-gallery-scrub", full_page=False)
 
     page.goto(f"{live_server.url}/videos/{child.public_id}/")
+    for img in page.locator(".node-thumb img").all():  # lineage thumbnails: whole, inside their 80 x 45 box
+        b = img.evaluate(BOX)
+        assert b["w"] <= 80.5 and b["h"] <= 45.5 and img.evaluate("(el) => getComputedStyle(el).objectFit") == "contain"
     player = page.locator("video[data-player]").evaluate(BOX)
     assert abs(player["w"] / player["h"] - 720 / 1280) < 0.01
     assert player["h"] <= viewport["height"] * 0.7 + 1
@@ -147,16 +150,16 @@ def test_the_reference_image_is_previewed_as_the_first_frame(live_server, browse
     cover = state()
     assert cover["w"] / cover["h"] == pytest.approx(1280 / 720, rel=0.01)
     assert cover["corner"][0] > 180 and cover["corner"][2] < 80  # the image fills the frame, cropped
-    shot(page, "reference-1-fill", full_page=False)
+    shot(page, "reference-1-fill")
     page.check("input[name=input_fit][value=contain]")
     contain = state()
     assert contain["corner"] == [0, 0, 0] and contain["centre"][0] > 180  # bars above and below the whole image
     assert "Show the whole image" in page.locator("[data-preview-caption]").inner_text()
-    shot(page, "reference-2-whole", full_page=False)
+    shot(page, "reference-2-whole")
     page.select_option("select[name=size]", "720x1280")
     tall = state()
     assert tall["w"] / tall["h"] == pytest.approx(720 / 1280, rel=0.01)
-    shot(page, "reference-3-portrait", full_page=False)
+    shot(page, "reference-3-portrait")
 
 
 def test_times_are_shown_in_the_viewers_zone_and_a_new_video_is_just_now(live_server, browser, alice, project, make_video):
