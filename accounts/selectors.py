@@ -39,5 +39,5 @@ def project_labels(user: User, projects: Iterable[Project]) -> list[Project]:
         labels[p.menu_label] = labels.get(p.menu_label, 0) + 1
     for p in projects:
         if labels[p.menu_label] > 1:
-            p.menu_label = f"{p.menu_label} · created {p.created_at:%-d %b %Y %H:%M}"
+            p.menu_label = f"{p.menu_label} · created {p.created_at:%d %b %Y %H:%M}"
     return projects

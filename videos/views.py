@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Role, can, project_for
@@ -20,13 +20,13 @@ from accounts.selectors import project_labels
 from assets.serving import serve
 from videos import quotas, selectors, services
 from videos.access import video_file_for, video_for
-from videos.models import Video
 from videos.forms import (
     GalleryFilterForm,
     RemixForm,
     VideoCreateForm,
     looks_like_several_changes,
 )
+from videos.models import Video
 
 PAGE_SIZE = 24
 # The files a video page links to: the archived variants and the reference image (assets.Asset kinds).
@@ -113,21 +113,22 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "videos/create.html", ctx, status=400 if form.errors else 200)
 
 
-def _edit_source(request: HttpRequest, project) -> Video | None:
-    """The video of this project named by ?from= ("Edit and retry" of a failed video): the form starts from its
-    prompt and settings."""
-    wanted = request.GET.get("from")
+def _video_named_in_query(request: HttpRequest, param: str, **filters) -> Video | None:
+    """The video of the user's projects whose id is in ?<param>= and that matches `filters`; None for anything else
+    (no such video, someone else's, a malformed id). "Edit and retry" links name the failed video this way."""
+    wanted = request.GET.get(param)
     if not wanted:
         return None
     try:
-        return (
-            selectors.videos_visible_to(request.user)
-            .filter(public_id=wanted, project=project, remixed_from__isnull=True)
-            .prefetch_related("assets")
-            .first()
-        )
+        videos = selectors.videos_visible_to(request.user).filter(public_id=wanted, **filters)
+        return videos.prefetch_related("assets").first()
     except ValidationError:
         return None
+
+
+def _edit_source(request: HttpRequest, project) -> Video | None:
+    """?from=: a video of this project (not a remix) whose prompt and settings the create form starts from."""
+    return _video_named_in_query(request, "from", project=project, remixed_from__isnull=True)
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -147,21 +148,13 @@ def _file_missing(video) -> bool:
 
 
 def _retry_source(request: HttpRequest, parent: Video) -> Video | None:
-    """The failed remix of `parent` named by ?retry=, whose prompt the remix form starts from ("Edit and retry")."""
-    wanted = request.GET.get("retry")
-    if not wanted:
-        return None
-    try:
-        return (
-            selectors.videos_visible_to(request.user)
-            .filter(public_id=wanted, remixed_from=parent, status=Video.Status.FAILED)
-            .first()
-        )
-    except ValidationError:
-        return None
+    """?retry=: a failed remix of `parent` whose prompt the remix form starts from."""
+    return _video_named_in_query(request, "retry", remixed_from=parent, status=Video.Status.FAILED)
 
 
-def _detail_page(request: HttpRequest, video: Video, *, remix_form: RemixForm | None = None, status: int = 200) -> HttpResponse:
+def _detail_page(
+    request: HttpRequest, video: Video, *, remix_form: RemixForm | None = None, status: int = 200
+) -> HttpResponse:
     root, ancestors = selectors.lineage(video)
     now = timezone.now()
     node = selectors.find_node(root, video.id)

@@ -12,6 +12,7 @@ from pathlib import Path
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "screenshots"))
 AXE = Path(__file__).with_name("axe") / "axe.min.js"
 DESKTOP = {"width": 1366, "height": 768}
+BLOCKED = "Your request was blocked by our moderation system."
 PHONE = {"width": 390, "height": 844}
 
 
@@ -30,7 +31,13 @@ def log_in(context, base_url: str, user) -> None:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": base_url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base_url,
+            }
+        ]
     )
 
 
@@ -40,7 +47,9 @@ def media(width: int, height: int, seconds: int = 4) -> dict[str, bytes]:
     from videos.sora.simulator.render import RenderSpec, render
 
     with tempfile.TemporaryDirectory() as tmp:
-        spec = RenderSpec(width=width, height=height, seconds=seconds, prompt=f"{width}x{height}", palette_seed=7, scene_seed=3)
+        spec = RenderSpec(
+            width=width, height=height, seconds=seconds, prompt=f"{width}x{height}", palette_seed=7, scene_seed=3
+        )
         render(spec, Path(tmp))
         return {
             "video": (Path(tmp) / "video.mp4").read_bytes(),
@@ -66,23 +75,106 @@ def build_world(project, alice, bob, make_video) -> World:
     w = World()
     landscape, portrait = media(1280, 720), media(720, 1280)
     add = w.videos.__setitem__
-    add("completed", make_video(project, alice, upstream_id="vid_done", prompt="Wide shot of a red kite over a park at golden hour", **landscape))
-    add("chain_v2", make_video(project, bob, upstream_id="vid_v2", prompt="Same shot, now at dusk", remixed_from=w["completed"], operation="remix", **landscape))
-    add("branch_v2b", make_video(project, alice, upstream_id="vid_v2b", prompt="Same shot, but in the rain", remixed_from=w["completed"], operation="remix", **landscape))
-    add("chain_v3", make_video(project, alice, upstream_id="vid_v3", prompt="Same shot, add drifting fog", remixed_from=w["chain_v2"], operation="remix", **landscape))
-    add("portrait", make_video(project, alice, upstream_id="vid_p1", size="720x1280", prompt="A lighthouse at night, tall framing", **portrait))
-    add("portrait_remix", make_video(project, alice, upstream_id="vid_p2", size="720x1280", prompt="Same lighthouse, with snow", remixed_from=w["portrait"], operation="remix", **portrait))
+    add(
+        "completed",
+        make_video(
+            project,
+            alice,
+            upstream_id="vid_done",
+            prompt="Wide shot of a red kite over a park at golden hour",
+            **landscape,
+        ),
+    )
+    add(
+        "chain_v2",
+        make_video(
+            project,
+            bob,
+            upstream_id="vid_v2",
+            prompt="Same shot, now at dusk",
+            remixed_from=w["completed"],
+            operation="remix",
+            **landscape,
+        ),
+    )
+    add(
+        "branch_v2b",
+        make_video(
+            project,
+            alice,
+            upstream_id="vid_v2b",
+            prompt="Same shot, but in the rain",
+            remixed_from=w["completed"],
+            operation="remix",
+            **landscape,
+        ),
+    )
+    add(
+        "chain_v3",
+        make_video(
+            project,
+            alice,
+            upstream_id="vid_v3",
+            prompt="Same shot, add drifting fog",
+            remixed_from=w["chain_v2"],
+            operation="remix",
+            **landscape,
+        ),
+    )
+    add(
+        "portrait",
+        make_video(
+            project,
+            alice,
+            upstream_id="vid_p1",
+            size="720x1280",
+            prompt="A lighthouse at night, tall framing",
+            **portrait,
+        ),
+    )
+    add(
+        "portrait_remix",
+        make_video(
+            project,
+            alice,
+            upstream_id="vid_p2",
+            size="720x1280",
+            prompt="Same lighthouse, with snow",
+            remixed_from=w["portrait"],
+            operation="remix",
+            **portrait,
+        ),
+    )
     add("pending", make_video(project, alice, status="pending", prompt="A paper boat on a puddle"))
-    add("rendering", make_video(project, bob, status="in_progress", progress=40, upstream_id="vid_r", prompt="A tram in the fog"))
-    add("failed", make_video(project, alice, status="failed", error_code="moderation_blocked",
-                              error_message="Your request was blocked by our moderation system.", prompt="A blocked-content scene"))  # fmt: skip
-    add("failed_remix", make_video(project, alice, status="failed", error_code="moderation_blocked", remixed_from=w["completed"], operation="remix",
-                                   error_message="Your request was blocked by our moderation system.", prompt="Same shot, blocked-content"))  # fmt: skip
+    add(
+        "rendering",
+        make_video(project, bob, status="in_progress", progress=40, upstream_id="vid_r", prompt="A tram in the fog"),
+    )
+    blocked = {"status": "failed", "error_code": "moderation_blocked", "error_message": BLOCKED}
+    add("failed", make_video(project, alice, prompt="A blocked-content scene", **blocked))
+    add(
+        "failed_remix",
+        make_video(project, alice, prompt="Same shot, blocked-content", remixed_from=w["completed"], **blocked),
+    )
     add("missing", make_video(project, alice, upstream_id="vid_gone", prompt="A file that went missing", **landscape))
     w["missing"].assets.get(kind="video").file.delete(save=False)
     # A deleted video with a remix stays as a tombstone in its family's tree.
-    add("tombstone", make_video(project, alice, upstream_id=None, prompt="SECRET deleted prompt about a heron", **landscape))
-    add("orphan", make_video(project, alice, upstream_id="vid_o", prompt="Same heron, at dawn", remixed_from=w["tombstone"], operation="remix", **landscape))
+    add(
+        "tombstone",
+        make_video(project, alice, upstream_id=None, prompt="SECRET deleted prompt about a heron", **landscape),
+    )
+    add(
+        "orphan",
+        make_video(
+            project,
+            alice,
+            upstream_id="vid_o",
+            prompt="Same heron, at dawn",
+            remixed_from=w["tombstone"],
+            operation="remix",
+            **landscape,
+        ),
+    )
     services.video_delete(actor=Actor.of_user(alice), video=w["tombstone"])
     return w
 

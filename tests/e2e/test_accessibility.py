@@ -80,7 +80,9 @@ def _admin_pages(base):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_every_page_has_no_serious_or_critical_axe_violation(mode, live_server, browser, alice, bob, project, make_video):
+def test_every_page_has_no_serious_or_critical_axe_violation(
+    mode, live_server, browser, alice, bob, project, make_video
+):
     viewport, scheme = MODES[mode]
     world = build_world(project, alice, bob, make_video)
     root = make_user("root", is_staff=True, is_superuser=True)
@@ -96,7 +98,11 @@ def test_every_page_has_no_serious_or_critical_axe_violation(mode, live_server, 
         shot(page, f"a11y-{mode}-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}")
         page.close()
 
-    groups = [(None, _anonymous_pages(base, alice)), (alice, _member_pages(base, world, project)), (root, _admin_pages(base))]
+    groups = [
+        (None, _anonymous_pages(base, alice)),
+        (alice, _member_pages(base, world, project)),
+        (root, _admin_pages(base)),
+    ]
     for user, pages in groups:
         context = browser.new_context(viewport=viewport, color_scheme=scheme)
         if user is not None:
@@ -138,6 +144,10 @@ def test_the_admin_thumbnail_links_have_names(live_server, browser, alice, proje
     assert "link-name" not in _admin_changelist_violations(live_server, browser, alice, project, make_video, "light")
 
 
-@pytest.mark.xfail(strict=True, reason="videos/admin.py (the lead's): VideoAdmin.status_badge colours on the dark theme")
+@pytest.mark.xfail(
+    strict=True, reason="videos/admin.py (the lead's): VideoAdmin.status_badge colours on the dark theme"
+)
 def test_the_admin_status_badges_are_readable_on_the_dark_theme(live_server, browser, alice, project, make_video):
-    assert "color-contrast" not in _admin_changelist_violations(live_server, browser, alice, project, make_video, "dark")
+    assert "color-contrast" not in _admin_changelist_violations(
+        live_server, browser, alice, project, make_video, "dark"
+    )

@@ -15,7 +15,10 @@ from tests.e2e.pages import DESKTOP, PHONE, log_in, media, shot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-BOX = "(el) => { const r = el.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height, right: r.right, bottom: r.bottom}; }"
+BOX = (
+    "(el) => { const r = el.getBoundingClientRect();"
+    " return {x: r.x, y: r.y, w: r.width, h: r.height, right: r.right, bottom: r.bottom}; }"
+)
 
 
 def _page(browser, base, user, viewport=DESKTOP, **options):
@@ -29,13 +32,25 @@ def _page(browser, base, user, viewport=DESKTOP, **options):
 
 def _portrait_family(project, alice, make_video):
     tall = media(720, 1280)
-    parent = make_video(project, alice, upstream_id="p1", size="720x1280", prompt="A lighthouse at night, tall framing", **tall)
-    child = make_video(project, alice, upstream_id="p2", size="720x1280", prompt="Same lighthouse, with snow", remixed_from=parent, **tall)
+    parent = make_video(
+        project, alice, upstream_id="p1", size="720x1280", prompt="A lighthouse at night, tall framing", **tall
+    )
+    child = make_video(
+        project,
+        alice,
+        upstream_id="p2",
+        size="720x1280",
+        prompt="Same lighthouse, with snow",
+        remixed_from=parent,
+        **tall,
+    )
     return parent, child
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_portrait_videos_keep_their_shape_and_the_compare_pair_fits_the_screen(viewport, live_server, browser, alice, project, make_video):
+def test_portrait_videos_keep_their_shape_and_the_compare_pair_fits_the_screen(
+    viewport, live_server, browser, alice, project, make_video
+):
     parent, child = _portrait_family(project, alice, make_video)
     make_video(project, alice, upstream_id="l1", prompt="A wide landscape", **media(1280, 720))
     page = _page(browser, live_server.url, alice, viewport)
@@ -104,7 +119,9 @@ def test_the_new_video_menu_works_from_the_keyboard_and_closes_outside(live_serv
     assert not menu.evaluate("(el) => el.open")
 
 
-def test_a_cards_title_opens_the_video_and_the_skip_link_and_focus_ring_work(live_server, browser, alice, project, make_video):
+def test_a_cards_title_opens_the_video_and_the_skip_link_and_focus_ring_work(
+    live_server, browser, alice, project, make_video
+):
     video = make_video(project, alice, prompt="A kite over the park", upstream_id="k1", **media(1280, 720))
     page = _page(browser, live_server.url, alice)
     page.goto(f"{live_server.url}/")
@@ -112,7 +129,9 @@ def test_a_cards_title_opens_the_video_and_the_skip_link_and_focus_ring_work(liv
     page.keyboard.press("Tab")
     skip = page.locator(".skip-link")
     assert page.evaluate("document.activeElement.className") == "skip-link" and skip.evaluate(BOX)["y"] >= 0
-    outline = page.evaluate("(() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()")
+    outline = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+    )
     assert outline[0] == "solid" and outline[1] >= 2
     shot(page, "focus-skip-link", full_page=False)
     page.keyboard.press("Enter")
@@ -162,7 +181,9 @@ def test_the_reference_image_is_previewed_as_the_first_frame(live_server, browse
     shot(page, "reference-3-portrait")
 
 
-def test_times_are_shown_in_the_viewers_zone_and_a_new_video_is_just_now(live_server, browser, alice, project, make_video):
+def test_times_are_shown_in_the_viewers_zone_and_a_new_video_is_just_now(
+    live_server, browser, alice, project, make_video
+):
     video = make_video(project, alice, upstream_id="t1", prompt="Timed", **media(1280, 720))
     page = _page(browser, live_server.url, alice, timezone_id="Asia/Tokyo", locale="en-GB")
 
@@ -176,7 +197,9 @@ def test_times_are_shown_in_the_viewers_zone_and_a_new_video_is_just_now(live_se
     utc_hour = video.created_at.hour
     local_hour = (utc_hour + 9) % 24
     assert f"{local_hour:02d}:{video.created_at.minute:02d}" in created.inner_text(), created.inner_text()
-    assert "UTC" in created.get_attribute("title") and f"{utc_hour:02d}:{video.created_at.minute:02d}" in created.get_attribute("title")
+    assert "UTC" in created.get_attribute(
+        "title"
+    ) and f"{utc_hour:02d}:{video.created_at.minute:02d}" in created.get_attribute("title")
     assert "UTC" not in created.inner_text()
 
 

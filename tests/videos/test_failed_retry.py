@@ -17,7 +17,9 @@ def test_a_remix_refused_for_quota_shows_the_page_again_with_the_typed_prompt(cl
     QuotaRule.objects.create(user=alice, period="month", max_videos=0)
     client.force_login(alice)
 
-    r = client.post(reverse("videos:remix", args=[parent.public_id]), {"prompt": "Same shot, add a red balloon", "variations": 1})
+    r = client.post(
+        reverse("videos:remix", args=[parent.public_id]), {"prompt": "Same shot, add a red balloon", "variations": 1}
+    )
 
     assert r.status_code == 400
     body = html.unescape(r.content.decode())
@@ -32,7 +34,7 @@ def test_an_empty_remix_prompt_is_refused_beside_the_field(client, alice, projec
     client.force_login(alice)
     r = client.post(reverse("videos:remix", args=[parent.public_id]), {"prompt": " ", "variations": 2})
     assert r.status_code == 400
-    assert 'field-invalid' in r.content.decode() and "the prompt is empty" in r.content.decode()
+    assert "field-invalid" in r.content.decode() and "the prompt is empty" in r.content.decode()
 
 
 def test_a_moderation_failure_offers_edit_and_retry_not_retry(client, alice, project, make_video):

@@ -29,7 +29,9 @@ def test_the_gallery_says_what_it_lists_and_mine_lists_only_mine(client, alice, 
     assert {v.prompt for v in everyone.context["videos"]} == {"alice's kite", "bob's boat"}
     assert list(mine.context["videos"]) == [] and "My videos" in mine.content.decode()
     client.force_login(bob)
-    assert {v.prompt for v in client.get(reverse("videos:gallery"), {"scope": "mine"}).context["videos"]} == {"bob's boat"}
+    assert {v.prompt for v in client.get(reverse("videos:gallery"), {"scope": "mine"}).context["videos"]} == {
+        "bob's boat"
+    }
     in_project = client.get(reverse("videos:project-gallery", args=[project.public_id]), {"scope": "mine"})
     assert {v.prompt for v in in_project.context["videos"]} == {"bob's boat"}
 
@@ -50,7 +52,9 @@ def test_a_cards_title_links_to_the_video(client, alice, project, make_video):
     assert re.search(rf'<a class="card-title" href="{url}"[^>]*>A kite over the park</a>', body)
 
 
-def test_pages_are_numbered_with_first_last_and_a_window_keeping_the_filters(client, alice, project, make_video, monkeypatch):
+def test_pages_are_numbered_with_first_last_and_a_window_keeping_the_filters(
+    client, alice, project, make_video, monkeypatch
+):
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     for n in range(26):  # 13 pages
         make_video(project, alice, prompt=f"kite {n}")

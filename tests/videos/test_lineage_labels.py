@@ -58,7 +58,11 @@ def test_after_a_two_variation_remix_the_page_links_the_other(client, alice, pro
     parent = make_video(project, alice, upstream_id="video_p")
     client.force_login(alice)
 
-    r = client.post(reverse("videos:remix", args=[parent.public_id]), {"prompt": "Same shot, at night", "variations": 2}, follow=True)
+    r = client.post(
+        reverse("videos:remix", args=[parent.public_id]),
+        {"prompt": "Same shot, at night", "variations": 2},
+        follow=True,
+    )
 
     first, second = parent.remixes.order_by("id")
     assert r.redirect_chain[-1][0] == reverse("videos:detail", args=[first.public_id])

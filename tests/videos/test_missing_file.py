@@ -4,8 +4,8 @@ clear "file missing" state instead of a dead player; galleries do not look at st
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
-from django.utils.functional import empty
 from django.urls import reverse
+from django.utils.functional import empty
 
 
 def _lose_the_mp4(video):
@@ -52,7 +52,11 @@ def test_only_the_video_page_checks_storage(client, alice, project, make_video, 
     for n in range(3):
         make_video(project, alice, video=b"mp4", thumbnail=b"webp", upstream_id=f"v{n}")
     calls = []
-    storage = default_storage._wrapped if default_storage._wrapped is not empty else (default_storage._setup() or default_storage._wrapped)
+    storage = (
+        default_storage._wrapped
+        if default_storage._wrapped is not empty
+        else (default_storage._setup() or default_storage._wrapped)
+    )
     real = storage.exists
     monkeypatch.setattr(storage, "exists", lambda name: calls.append(name) or real(name))
     client.force_login(alice)

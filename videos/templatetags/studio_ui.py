@@ -91,5 +91,8 @@ def failure_help(video) -> dict:
         if code.startswith("http_5"):
             words = FAILURE_WORDS["internal_error"]
         else:
-            words = "The video service stopped this video. Its reason is below; trying again may work if it was a passing problem."
+            words = (
+                "The video service stopped this video. Its reason is below; trying again may work if it was a "
+                "passing problem."
+            )
     return {"words": words, "edit": code in PROMPT_REFUSED}
