@@ -21,6 +21,14 @@ def project_create(*, actor: Actor, name: str, owner: User | None = None, is_per
         raise ValidationError("A project needs an owner.")
     project = Project(name=name.strip(), is_personal=is_personal)
     project.full_clean()
+    # Names need not be unique across the studio, but among one owner's projects they must be, or its menus could
+    # not tell them apart.
+    if Project.objects.filter(
+        memberships__user=owner, memberships__role=Role.OWNER, name__iexact=project.name
+    ).exists():
+        raise ValidationError(
+            {"name": f"You already own a project called “{project.name}”. Give this one another name."}
+        )
     project.save()
     Membership.objects.create(user=owner, project=project, role=Role.OWNER)
     return project

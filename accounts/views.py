@@ -18,6 +18,7 @@ from accounts.access import Role, project_for
 from accounts.actors import Actor
 from accounts.forms import MemberAddForm, MemberRoleForm, ProjectForm, SignupForm
 from accounts.models import Membership
+from accounts.selectors import project_labels
 
 
 @require_GET
@@ -69,13 +70,16 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def projects(request: HttpRequest) -> HttpResponse:
-    memberships = (
+    return _projects_page(request, ProjectForm())
+
+
+def _projects_page(request: HttpRequest, form: ProjectForm, status: int = 200) -> HttpResponse:
+    memberships = list(
         Membership.objects.filter(user=request.user).select_related("project").order_by("project__name", "project_id")
     )
+    project_labels(request.user, [m.project for m in memberships])  # names that collide get their owners
     return render(
-        request,
-        "accounts/projects.html",
-        {"memberships": memberships, "form": ProjectForm(), "page": "projects"},
+        request, "accounts/projects.html", {"memberships": memberships, "form": form, "page": "projects"}, status=status
     )
 
 
@@ -91,10 +95,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Project “{project.name}” created. You are its owner.")
             return redirect("accounts:project", public_id=project.public_id)
-    memberships = Membership.objects.filter(user=request.user).select_related("project")
-    return render(
-        request, "accounts/projects.html", {"memberships": memberships, "form": form, "page": "projects"}, status=400
-    )
+    return _projects_page(request, form, status=400)
 
 
 def _project_page(request: HttpRequest, project, add_form: MemberAddForm | None = None, status: int = 200):

@@ -63,7 +63,7 @@ class VideoAdmin(admin.ModelAdmin):
     def thumb(self, obj: Video) -> str:
         if obj.asset_map.get("thumbnail"):
             url = reverse("videos:asset", args=[obj.public_id, "thumbnail"])
-            return format_html('<img src="{}" alt="" style="height:40px;border-radius:3px">', url)
+            return format_html('<img src="{}" alt="Open: {}" style="height:40px;border-radius:3px">', url, obj.prompt[:60])
         return "—"
 
     @admin.display(description="prompt", ordering="prompt")
@@ -73,10 +73,10 @@ class VideoAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Video) -> str:
-        colours = {Status.COMPLETED: "#1a7f37", Status.FAILED: "#cf222e", Status.PENDING: "#8250df"}
+        # Colours by class (static/css/admin.css), readable on the admin's light and dark themes.
         return format_html(
-            '<span style="color:{};font-weight:600">{}</span>{}',
-            colours.get(obj.status, "#9a6700"),
+            '<span class="admin-status admin-status-{}">{}</span>{}',
+            obj.status,
             obj.get_status_display(),
             f" {obj.progress}%" if obj.status in Video.IN_FLIGHT else "",
         )

@@ -11,7 +11,7 @@ from django.conf import settings
 from providers import selectors as providers
 from videos import images
 from videos.models import Video
-from videos.selectors import GalleryFilters
+from videos.selectors import GALLERY_SORTS, GalleryFilters
 from videos.sora.catalog import PROMPT_MAX_LENGTH
 
 PROMPT_HELP = (
@@ -32,12 +32,12 @@ class VideoCreateForm(forms.Form):
     seconds = forms.TypedChoiceField(coerce=int, initial=4)
     input_reference = forms.FileField(
         required=False,
-        label="Reference image (optional)",
-        help_text="JPEG, PNG or WebP; it becomes the first frame and is fitted to the chosen size.",
+        label="Image file",
+        help_text="JPEG, PNG or WebP, up to 20 MB. It becomes the video's first frame, fitted to the chosen size.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     input_fit = forms.ChoiceField(
-        choices=Video.Fit.choices, initial=Video.Fit.COVER, label="Fit the image", widget=forms.RadioSelect, required=False
+        choices=Video.Fit.choices, initial=Video.Fit.COVER, label="Fit it to the size", widget=forms.RadioSelect, required=False
     )
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -65,6 +65,17 @@ class VideoCreateForm(forms.Form):
             if self.models:
                 self.initial.setdefault("model", providers.model_key(self.models[0]))
                 self.initial.setdefault("size", self.models[0].sizes[0])
+
+    @staticmethod
+    def initial_from(video: Video) -> dict:
+        """The form's starting values taken from an earlier video (editing a failed one to try again)."""
+        spec = providers.offered_models().filter(provider=video.provider_id, name=video.model).first()
+        initial = {"prompt": video.prompt, "size": video.size, "seconds": video.seconds}
+        if spec is not None:
+            initial["model"] = providers.model_key(spec)
+        if video.input_fit:
+            initial["input_fit"] = video.input_fit
+        return initial
 
     @property
     def spec(self):
@@ -131,11 +142,15 @@ class GalleryFilterForm(forms.Form):
     q = forms.CharField(
         required=False, label="Search prompts", widget=forms.TextInput(attrs={"placeholder": "Search prompts", "type": "search"})
     )
-    status = forms.ChoiceField(required=False)
-    model = forms.ChoiceField(required=False)
-    owner = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False, label="Status")
+    model = forms.ChoiceField(required=False, label="Model")
+    owner = forms.ChoiceField(required=False, label="Made by")
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    sort = forms.ChoiceField(required=False, label="Sort", choices=[(k, label) for k, (label, _) in GALLERY_SORTS.items()])
+    scope = forms.ChoiceField(required=False, choices=[("", "All"), ("mine", "Mine")], widget=forms.HiddenInput)
+
+    FILTERS = ("q", "status", "model", "owner", "since", "until")  # what "Clear" clears (not the sort or the tab)
 
     def __init__(self, *args, owners: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -151,4 +166,5 @@ class GalleryFilterForm(forms.Form):
         return GalleryFilters(
             status=d.get("status") or "", model=d.get("model") or "", owner=d.get("owner") or "",
             since=d.get("since"), until=d.get("until"), q=(d.get("q") or "").strip(),
+            mine=d.get("scope") == "mine", sort=d.get("sort") or "newest",
         )  # fmt: skip

@@ -8,12 +8,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Role, can, project_for
 from accounts.actors import Actor
 from accounts.models import Membership, User
+from accounts.selectors import project_labels
 from assets.serving import serve
 from quotas import selectors as quota_selectors
 from videos import selectors, services
@@ -24,17 +27,11 @@ from videos.forms import (
     VideoCreateForm,
     looks_like_several_changes,
 )
+from videos.models import Video
 
 PAGE_SIZE = 24
 # The files a video page links to: the archived variants and the reference image (assets.Asset kinds).
 FILES = ("video", "thumbnail", "spritesheet", "reference")
-
-
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return f"{encoded}&" if encoded else ""
 
 
 def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
@@ -48,18 +45,20 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
         writable = [m.project for m in memberships if m.has_role(Role.EDITOR)]
         can_create = bool(writable)
     form = GalleryFilterForm(request.GET or None, owners=list(owners.values_list("username", flat=True)))
-    videos = selectors.gallery(request.user, project=project, filters=form.filters())
+    filters = form.filters()
+    videos = selectors.gallery(request.user, project=project, filters=filters)
     page_obj = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "page": "gallery",
         "project": project,
         "can_create": can_create,
-        "writable_projects": writable,
+        "writable_projects": project_labels(request.user, writable),
         "form": form,
+        "mine": filters.mine,
         "page_obj": page_obj,
+        "page_range": page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
         "videos": page_obj.object_list,
-        "querystring_base": _querystring_without_page(request),
-        "filtered": any(form.data.get(k) for k in ("q", "status", "model", "owner", "since", "until")),
+        "filtered": any(form.data.get(k) for k in GalleryFilterForm.FILTERS),
         "show_project": project is None,
     }
     return render(request, "videos/gallery.html", ctx)
@@ -68,7 +67,7 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
-    """All my videos, across my projects."""
+    """Every video of every project I am in (or, with the Mine tab, only mine)."""
     return _gallery_page(request)
 
 
@@ -82,7 +81,9 @@ def project_gallery(request: HttpRequest, public_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest, public_id) -> HttpResponse:
     project = project_for(request.user, public_id, Role.EDITOR)
-    form = VideoCreateForm(request.POST or None, request.FILES or None)
+    source = _edit_source(request, project) if request.method == "GET" else None
+    initial = VideoCreateForm.initial_from(source) if source else None
+    form = VideoCreateForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -108,8 +109,27 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
         "form": form,
         "model_table": form.model_table(),
         "allowance": quota_selectors.allowance_for(user=request.user, project=project),
+        "source": source,
     }
     return render(request, "videos/create.html", ctx, status=400 if form.errors else 200)
+
+
+def _video_named_in_query(request: HttpRequest, param: str, **filters) -> Video | None:
+    """The video of the user's projects whose id is in ?<param>= and that matches `filters`; None for anything else
+    (no such video, someone else's, a malformed id). "Edit and retry" links name the failed video this way."""
+    wanted = request.GET.get(param)
+    if not wanted:
+        return None
+    try:
+        videos = selectors.videos_visible_to(request.user).filter(public_id=wanted, **filters)
+        return videos.prefetch_related("assets").first()
+    except ValidationError:
+        return None
+
+
+def _edit_source(request: HttpRequest, project) -> Video | None:
+    """?from=: a video of this project (not a remix) whose prompt and settings the create form starts from."""
+    return _video_named_in_query(request, "from", project=project, remixed_from__isnull=True)
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -120,34 +140,67 @@ def _add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-@login_required
-@require_GET
-def detail(request: HttpRequest, public_id) -> HttpResponse:
-    video = video_for(request.user, public_id)
+def _file_missing(video) -> bool:
+    """An archived video whose MP4 is gone from storage (one cheap existence check; the video page only)."""
+    if not video.is_archived:
+        return False
+    asset = video.asset_map["video"]
+    return not asset.file.storage.exists(asset.file.name)
+
+
+def _retry_source(request: HttpRequest, parent: Video) -> Video | None:
+    """?retry=: a failed remix of `parent` whose prompt the remix form starts from."""
+    return _video_named_in_query(request, "retry", remixed_from=parent, status=Video.Status.FAILED)
+
+
+def _detail_page(
+    request: HttpRequest, video: Video, *, remix_form: RemixForm | None = None, status: int = 200
+) -> HttpResponse:
     root, ancestors = selectors.lineage(video)
     now = timezone.now()
-    remixable = video.is_remixable(now)
+    node = selectors.find_node(root, video.id)
+    retry_of = None
+    if remix_form is None:
+        retry_of = _retry_source(request, video)
+        remix_form = RemixForm(initial={"prompt": retry_of.prompt} if retry_of else None)
+    parent = video.remixed_from
+    twins = []
+    if node is not None and node.parent is not None and node.variations:
+        twins = [n for n in node.parent.children if n.variations and n.video.prompt == video.prompt]
     ctx = {
         "page": "detail",
         "video": video,
         "project": video.project,
         "can_edit": can(video.membership, Role.EDITOR),
-        "remix_form": RemixForm(),
-        "remixable": remixable,
+        "remix_form": remix_form,
+        "retry_of": retry_of,
+        "remixable": video.is_remixable(now),
         "provider_remixes": video.provider.capabilities.supports("remix"),
         "remix_deadline": video.remix_deadline(),
         "remix_window_hours": settings.REMIX_WINDOW_HOURS,
         "lineage_root": root,
+        "node": node,
+        "twins": twins,
         "ancestor_ids": {a.id for a in ancestors},
-        "parent": video.remixed_from,
-        "generation": len(ancestors),
+        "parent": parent,
+        "parent_remixable": bool(parent and not parent.is_deleted and parent.is_remixable(now)),
+        "file_missing": _file_missing(video),
+        "parent_file_missing": bool(parent and not parent.is_deleted and _file_missing(parent)),
     }
-    return render(request, "videos/detail.html", ctx)
+    return render(request, "videos/detail.html", ctx, status=status)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, public_id) -> HttpResponse:
+    return _detail_page(request, video_for(request.user, public_id))
 
 
 @login_required
 @require_POST
 def remix(request: HttpRequest, public_id) -> HttpResponse:
+    """One or several variations of a video. A refused remix (quota, empty prompt, closed window) shows the video
+    page again with the typed prompt and the reason, so nothing typed is lost."""
     parent = video_for(request.user, public_id, Role.EDITOR)
     form = RemixForm(request.POST)
     if form.is_valid():
@@ -160,16 +213,29 @@ def remix(request: HttpRequest, public_id) -> HttpResponse:
                 submit_token=form.cleaned_data.get("submit_token"),
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            _add_service_errors(form, exc)
         else:
             if looks_like_several_changes(prompt):
                 messages.warning(request, "Tip: remix works best with one change at a time. If the result drifts, split the changes into successive remixes.")
-            n = len(children)
-            messages.success(request, f"Remix started ({n} variation{'s' if n != 1 else ''}).")
+            messages.success(request, _remix_started(children))
             return redirect("videos:detail", public_id=children[0].public_id)
-    else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect("videos:detail", public_id=parent.public_id)
+    return _detail_page(request, parent, remix_form=form, status=400)
+
+
+def _remix_started(children: list[Video]) -> str:
+    """The notice after a remix submit; with several variations it links the others (this page shows the first)."""
+    if len(children) == 1:
+        return "Remix started (1 variation)."
+    others = format_html_join(
+        ", ",
+        '<a href="{}">variation {}</a>',
+        ((reverse("videos:detail", args=[c.public_id]), n) for n, c in enumerate(children[1:], start=2)),
+    )
+    return format_html(
+        "Remix started ({} variations). This page follows variation 1; open {} too. The lineage below shows them all.",
+        len(children),
+        others,
+    )
 
 
 @login_required
@@ -243,7 +309,7 @@ def status(request: HttpRequest) -> JsonResponse:
         videos = (
             selectors.videos_visible_to(request.user)
             .filter(public_id__in=ids)
-            .select_related("project", "owner", "provider")
+            .select_related("project", "owner", "provider", "remixed_from")
             .prefetch_related("assets")
         )
         videos = list(videos)
@@ -262,8 +328,13 @@ def status(request: HttpRequest) -> JsonResponse:
         m.project_id for m in Membership.objects.filter(user=request.user, project__in={v.project_id for v in videos})
         if m.has_role(Role.EDITOR)
     } if "actions" in fragments else set()  # fmt: skip
+    now = timezone.now()
     for video in videos:
-        context = {"video": video, "show_project": show_project, "can_edit": video.project_id in editable}
+        parent = video.remixed_from
+        context = {
+            "video": video, "show_project": show_project, "can_edit": video.project_id in editable,
+            "parent_remixable": bool(parent and not parent.is_deleted and parent.is_remixable(now)),
+        }  # fmt: skip
         out[str(video.public_id)] = {
             "status": video.status,
             "status_label": video.get_status_display(),

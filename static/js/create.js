@@ -67,4 +67,59 @@
   prompt.addEventListener("input", count);
   refresh();
   count();
+
+  // The reference image as the first frame will be: fitted to the chosen size the way the server fits it (fill:
+  // scale to cover and crop the centre; whole image: scale to fit and pad with black bars), redrawn when the
+  // file, the size or the fit changes. Nothing is sent until the form is submitted.
+  var file = form.querySelector("[name=input_reference]");
+  var preview = form.querySelector("[data-reference-preview]");
+  var canvas = form.querySelector("[data-preview-canvas]");
+  var caption = form.querySelector("[data-preview-caption]");
+  var image = null, objectUrl = null;
+  function fitChoice() {
+    var checked = form.querySelector("[name=input_fit]:checked");
+    return checked ? checked.value : "cover";
+  }
+  function draw() {
+    if (!preview || !canvas) return;
+    if (!image) { preview.hidden = true; return; }
+    var dims = size.value.split("x").map(function (n) { return parseInt(n, 10); });
+    var W = dims[0], H = dims[1];
+    if (!W || !H) return;
+    var scale = Math.min(1, 320 / Math.max(W, H));  // a small preview of the exact shape
+    canvas.width = Math.round(W * scale);
+    canvas.height = Math.round(H * scale);
+    var ctx = canvas.getContext("2d");
+    var iw = image.naturalWidth, ih = image.naturalHeight;
+    var fit = fitChoice();
+    var k = fit === "contain" ? Math.min(canvas.width / iw, canvas.height / ih) : Math.max(canvas.width / iw, canvas.height / ih);
+    var dw = iw * k, dh = ih * k;
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(image, (canvas.width - dw) / 2, (canvas.height - dh) / 2, dw, dh);
+    var label = form.querySelector("[name=input_fit]:checked");
+    var fitName = label && label.parentNode ? label.parentNode.textContent.trim() : "Fill the frame (crop)";
+    canvas.setAttribute("aria-label", "Preview of the first frame at " + W + " × " + H + ": " + fitName);
+    caption.textContent = "First frame at " + W + " × " + H + ": " + fitName + ". Your image is " + iw + " × " + ih + ".";
+    canvas.setAttribute("data-fit", fit);
+    canvas.setAttribute("data-size", W + "x" + H);
+    preview.hidden = false;
+  }
+  function load() {
+    image = null;
+    if (objectUrl) URL.revokeObjectURL(objectUrl);
+    objectUrl = null;
+    var chosen = file && file.files && file.files[0];
+    if (!chosen || !/^image\/(jpeg|png|webp)$/.test(chosen.type)) { draw(); return; }
+    objectUrl = URL.createObjectURL(chosen);
+    var img = new Image();
+    img.onload = function () { image = img; draw(); };
+    img.onerror = function () { image = null; draw(); };
+    img.src = objectUrl;
+  }
+  if (file) file.addEventListener("change", load);
+  size.addEventListener("change", draw);
+  model.addEventListener("change", draw);  // a model change may change the size
+  form.querySelectorAll("[name=input_fit]").forEach(function (radio) { radio.addEventListener("change", draw); });
+  load();
 })();

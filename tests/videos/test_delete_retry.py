@@ -68,7 +68,8 @@ def test_deleting_a_parent_keeps_its_family_tree(client, alice, project, make_vi
     assert {v.prompt for v in gallery.context["videos"]} == {"add morning fog", "add a heron", "at night"}
     page = client.get(reverse("videos:detail", args=[v3.public_id])).content.decode()
     assert "remix, v3" in page and "a deleted video" not in page  # v3's parent (v2) is still there
-    assert "v1 · deleted" in page and "The original kite" in page and "at night" in page
+    assert "v1 · deleted" in page and "Deleted video" in page and "at night" in page
+    assert "The original kite" not in page  # a tombstone shows nothing of the deleted video (issue item 5)
     page = client.get(reverse("videos:detail", args=[sibling.public_id])).content.decode()
     assert "a deleted video" in page and "Its parent was deleted." in page
     assert client.post(reverse("videos:remix", args=[v1.public_id]), {"prompt": "x", "variations": 1}).status_code == 404

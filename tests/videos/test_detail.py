@@ -37,7 +37,8 @@ def test_detail_shows_the_failure(client, alice, project, make_video):
     video = make_video(project, alice, status="failed", error_code="moderation_blocked", error_message="Blocked by moderation.")
     client.force_login(alice)
     body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
-    assert "Blocked by moderation." in body and "moderation_blocked" in body and "Retry" in body
+    assert "Blocked by moderation." in body and "moderation_blocked" in body and "Edit and retry" in body
+    assert reverse("videos:retry", args=[video.public_id]) not in body  # the same prompt would be refused again
     assert "not charged (failed)" in body and "(estimate)" not in body
 
 
