@@ -403,6 +403,9 @@ SORA_MAX_IN_FLIGHT = env_int("SORA_MAX_IN_FLIGHT", 4, minimum=1)
 # (doubling while it keeps failing): its jobs wait with the reason shown; other providers go on.
 PROVIDER_CIRCUIT_FAILURES = env_int("PROVIDER_CIRCUIT_FAILURES", 5, minimum=1, maximum=1000)
 PROVIDER_CIRCUIT_SECONDS = env_float("PROVIDER_CIRCUIT_SECONDS", 30.0, minimum=0.1)
+# A provider that answers 429 (too many jobs in progress, or too many requests) gets its cap lowered to what it then
+# had running for at least this long; its videos wait for a free slot, however long, and never fail for it.
+PROVIDER_THROTTLE_SECONDS = env_float("PROVIDER_THROTTLE_SECONDS", 60.0, minimum=1.0)
 # A create whose outcome is unknown (no answer, or a 5xx after which the job may exist) is looked for upstream for
 # this long (where the provider can list its jobs), then failed with a refund and a message naming the provider.
 SORA_UNKNOWN_OUTCOME_SECONDS = env_float("SORA_UNKNOWN_OUTCOME_SECONDS", 600.0, minimum=1.0)
@@ -411,6 +414,8 @@ SORA_START_ATTEMPTS = env_int("SORA_START_ATTEMPTS", 5, minimum=1, maximum=50)
 # Adaptive polling bounds (seconds): slow while far from done, faster near the end, never below the minimum.
 POLL_MIN_SECONDS = env_float("POLL_MIN_SECONDS", 2.0, minimum=0.05)
 POLL_MAX_SECONDS = env_float("POLL_MAX_SECONDS", 15.0, minimum=0.05)
+# The clock (videos.tasks.tick) reconciles what dead workers left this often while it runs.
+RECONCILE_EVERY_SECONDS = env_float("RECONCILE_EVERY_SECONDS", 5.0, minimum=0.5)
 # One poller task follows jobs for this long, then hands over to a fresh task (the schedule also starts one).
 FOLLOW_MAX_SECONDS = env_float("FOLLOW_MAX_SECONDS", 55.0, minimum=1.0)
 

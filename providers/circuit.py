@@ -74,3 +74,13 @@ def watch(provider: Provider) -> Iterator[None]:
             record_success(provider)  # it answered, sensibly: the server is up
         raise
     record_success(provider)
+
+
+def throttle(provider: Provider, *, running: int, retry_after: float | None) -> int:
+    """The provider said it is full (429): until it stops saying so, start no more than `running` jobs there (at
+    least one). Returns the lowered cap."""
+    cap = max(1, running)
+    wait = max(retry_after or 0.0, settings.PROVIDER_THROTTLE_SECONDS)
+    Provider.objects.filter(pk=provider.pk).update(throttled_cap=cap,
+                                                   throttled_until=timezone.now() + timedelta(seconds=wait))  # fmt: skip
+    return cap

@@ -50,6 +50,10 @@ class Provider(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     circuit_open_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.CharField(max_length=300, blank=True, editable=False)
+    # A provider that answers "too many jobs in progress" (429) gets a lower cap of its own for a while: the studio
+    # starts no more than it then had running, until `throttled_until` (renewed by each further 429).
+    throttled_cap = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    throttled_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -80,6 +84,14 @@ class Provider(models.Model):
     @property
     def in_flight_cap(self) -> int:
         return self.max_in_flight or settings.SORA_MAX_IN_FLIGHT
+
+    def effective_cap(self, now=None) -> int:
+        """The cap the dispatcher uses now: the configured one, or lower while the provider says it is full."""
+        from django.utils import timezone
+
+        if self.throttled_cap is not None and self.throttled_until and self.throttled_until > (now or timezone.now()):
+            return min(self.in_flight_cap, self.throttled_cap)
+        return self.in_flight_cap
 
     def circuit_open(self, now=None) -> bool:
         from django.utils import timezone

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -43,8 +45,9 @@ from videos.models import Video
 log = logging.getLogger(__name__)
 Status = Video.Status
 
-# A worker holding a lease on a video (creating or archiving it) is presumed dead after this long without renewing.
-LEASE = timedelta(minutes=5)
+# A worker holding a lease on a video (creating or archiving it) is presumed dead after this long without renewing;
+# while it works it renews the lease every third of that (a heartbeat), so a dead worker is noticed in seconds.
+LEASE = timedelta(seconds=30)
 # A poll handed to a task is not handed out again for this long (a lost task is retried after it).
 POLL_CLAIM = timedelta(seconds=60)
 
@@ -194,6 +197,32 @@ def renew_lease(video: Video, token: str, now: datetime | None = None) -> bool:
     )
 
 
+@contextmanager
+def heartbeat(video: Video, token: str) -> Iterator[None]:
+    """Keep the lease alive while a long call runs (a create that waits for its answer, a big download): a thread
+    renews it every third of LEASE. If the worker dies, the renewals stop and the lease runs out within LEASE."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(LEASE.total_seconds() / 3):
+                try:
+                    renew_lease(video, token)
+                except Exception as exc:  # a lost connection: the next beat (on a fresh one) tries again
+                    log.warning("heartbeat of video %s: %s", video.public_id, exc)
+                    connections.close_all()
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{video.id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def count_attempt(video: Video, token: str) -> bool:
     moved = Video.objects.filter(id=video.id, lease_token=token, status=Status.SUBMITTING).update(
         attempts=F("attempts") + 1
@@ -216,14 +245,16 @@ def attach_upstream(video: Video, upstream_id: str, now: datetime | None = None)
     return bool(moved)
 
 
-def retry_later(video: Video, token: str, *, after: timedelta, reason: str) -> bool:
-    """SUBMITTING -> PENDING: nothing was made upstream; start it again (fairly, under the cap) after a pause."""
+def retry_later(video: Video, token: str, *, after: timedelta, reason: str, counts: bool = True) -> bool:
+    """SUBMITTING -> PENDING: nothing was made upstream; start it again (fairly, under the cap) after a pause.
+    `counts=False`: the try does not count towards SORA_START_ATTEMPTS (the provider only asked to wait)."""
     now = timezone.now()
+    extra = {} if counts else {"attempts": F("attempts") - 1}
     return (
         transition(
             video, Status.PENDING, from_=[Status.SUBMITTING], token=token, reason=reason, now=now,
             lease_token="", lease_until=None, retry_at=now + after, error_message=reason[:2000],
-            outcome_unknown_since=None,
+            outcome_unknown_since=None, **extra,
         )  # fmt: skip
         is not None
     )

@@ -215,8 +215,9 @@ def jobs_claim_startable(*, actor: Actor = SYSTEM, now: datetime | None = None) 
                 continue
             in_flight = Video.objects.filter(provider=provider, status__in=Video.IN_FLIGHT).count()
             ids = scheduling.pick_fairly(
-                free_slots=provider.in_flight_cap - in_flight, provider=provider, now=now, user_cap=quota_selectors.max_in_flight
-            )
+                free_slots=provider.effective_cap(now) - in_flight, provider=provider, now=now,
+                user_cap=quota_selectors.max_in_flight,
+            )  # fmt: skip
             for video in Video.objects.filter(id__in=ids).only("id", "public_id", "provider_id", "status"):
                 token = lifecycle.new_token()
                 if lifecycle.claim_start(video, token, now):
@@ -252,7 +253,7 @@ def video_start(*, video_id: int, token: str, actor: Actor = SYSTEM) -> Video | 
     lifecycle.count_attempt(video, token)
     try:
         client = client_for(video.provider)
-        with circuit.watch(video.provider):
+        with circuit.watch(video.provider), lifecycle.heartbeat(video, token):
             if video.remixed_from_id:
                 if not video.remixed_from or not video.remixed_from.upstream_id:
                     raise SoraError("The video this remixes is gone.", status=404, retryable=False)
@@ -300,7 +301,17 @@ def _give_up_on_unknown_outcome(video: Video, token: str) -> bool:
 def _start_failed(video: Video, token: str, exc: SoraError) -> Video:
     if isinstance(exc, circuit.CircuitOpen):
         lifecycle.retry_later(video, token, after=timedelta(seconds=settings.PROVIDER_CIRCUIT_SECONDS),
-                              reason=exc.message)  # fmt: skip
+                              reason=exc.message, counts=False)  # fmt: skip
+        return video
+    if exc.status == 429:
+        # "Too many in progress" (or too many requests): wait, never fail. The slot is released, the provider's cap
+        # lowered to what it has running while it says so, and the video starts when a slot frees.
+        running = Video.objects.filter(provider=video.provider_id, status__in=Video.IN_FLIGHT).exclude(id=video.id)
+        cap = circuit.throttle(video.provider, running=running.count(), retry_after=exc.retry_after)
+        wait = timedelta(seconds=max(exc.retry_after or 0.0, settings.POLL_MIN_SECONDS))
+        lifecycle.retry_later(video, token, after=wait, counts=False,
+                              reason=f"{video.provider.name} is busy ({exc.message}); it starts when one of the "
+                                     f"{cap} running there finishes.")  # fmt: skip
         return video
     if exc.maybe_created:
         # The upstream may have made the job although it answered with an error or never answered: look for it
@@ -541,7 +552,7 @@ def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
         if not lifecycle.renew_lease(video, token):
             return None  # taken over by someone else
         try:
-            with circuit.watch(video.provider):
+            with circuit.watch(video.provider), lifecycle.heartbeat(video, token):
                 _archive_variant(client, video, variant)
         except circuit.CircuitOpen:
             lifecycle.archive_later(video, token, timedelta(seconds=settings.PROVIDER_CIRCUIT_SECONDS))
@@ -573,7 +584,8 @@ def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
     if to_derive:
         if not lifecycle.renew_lease(video, token):
             return None
-        _derive_pictures(video, to_derive)
+        with lifecycle.heartbeat(video, token):
+            _derive_pictures(video, to_derive)
     with transaction.atomic():
         if lifecycle.archived(video, token):
             quotas.settle(video)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Min, Q
@@ -119,36 +121,33 @@ def kick_tick() -> None:
         enqueue_tick()
 
 
+TICK_LEASE = 10.0  # seconds; renewed every round, so a dead tick is replaced within this
+
+
 def tick(max_seconds: float | None = None) -> int:
     """Hand out due polls, retries and reconciling until nothing is left to follow or time is up. One at a time
-    (a lease); no upstream call happens here. Returns how many polls it handed out."""
+    (a short lease, renewed every round); no upstream call happens here. A lost database connection is reopened
+    and the round tried again. Returns how many polls it handed out."""
     max_seconds = settings.FOLLOW_MAX_SECONDS if max_seconds is None else max_seconds
-    token = leases.acquire("ticker", max_seconds + 30)
+    token = leases.acquire("ticker", TICK_LEASE)
     if token is None:
         return 0
     handed = 0
     deadline = time.monotonic() + max_seconds
+    last_reconcile = 0.0
     try:
-        reconcile()
         while True:
-            now = timezone.now()
-            for video_id in lifecycle.claim_due_polls(now):
-                enqueue_poll(video_id)
-                handed += 1
-            retry_at = Video.objects.filter(status=Status.PENDING, retry_at__isnull=False).aggregate(at=Min("retry_at"))[
-                "at"
-            ]
-            if retry_at is not None and retry_at <= now:
-                dispatch()
-                retry_at = None
-            upcoming = Video.objects.filter(status__in=Video.RENDERING).aggregate(at=Min("next_poll_at"))["at"]
-            if retry_at is not None:
-                upcoming = min(upcoming, retry_at) if upcoming else retry_at
+            if time.monotonic() - last_reconcile >= settings.RECONCILE_EVERY_SECONDS:
+                leases.reconnecting(reconcile)
+                last_reconcile = time.monotonic()
+            rounds = leases.reconnecting(_tick_round)
+            handed += rounds.handed
             remaining = deadline - time.monotonic()
-            if upcoming is None or remaining <= 0:
+            if rounds.upcoming is None or remaining <= 0:
                 break
-            time.sleep(min(remaining, 1.0, max(0.05, (upcoming - timezone.now()).total_seconds())))
-            leases.renew("ticker", token, max_seconds + 30)
+            time.sleep(min(remaining, 1.0, max(0.05, (rounds.upcoming - timezone.now()).total_seconds())))
+            if not leases.renew("ticker", token, TICK_LEASE):
+                return handed  # another tick took over (this one stalled past its lease)
     finally:
         leases.release("ticker", token)
     # Work that arrived while this tick was finishing found the lease taken: hand over rather than leave it to the
@@ -156,3 +155,26 @@ def tick(max_seconds: float | None = None) -> int:
     if not Conf.SYNC and _work_left():
         enqueue_tick()
     return handed
+
+
+@dataclass
+class _Round:
+    handed: int
+    upcoming: datetime | None
+
+
+def _tick_round() -> _Round:
+    """One round of the clock: hand out due polls, and due retries to the dispatcher. Returns when to look next."""
+    now = timezone.now()
+    handed = 0
+    for video_id in lifecycle.claim_due_polls(now):
+        enqueue_poll(video_id)
+        handed += 1
+    retry_at = Video.objects.filter(status=Status.PENDING, retry_at__isnull=False).aggregate(at=Min("retry_at"))["at"]
+    if retry_at is not None and retry_at <= now:
+        dispatch()
+        retry_at = None
+    upcoming = Video.objects.filter(status__in=Video.RENDERING).aggregate(at=Min("next_poll_at"))["at"]
+    if retry_at is not None:
+        upcoming = min(upcoming, retry_at) if upcoming else retry_at
+    return _Round(handed, upcoming)

@@ -297,3 +297,38 @@ def test_a_provider_that_ignores_variant_gets_pictures_made_by_the_studio(quiet,
     client.force_login(alice)
     card = client.get(f"/projects/{project.public_id}/videos/").content.decode()
     assert f"/videos/{second.public_id}/files/spritesheet/" in card  # hover scrub works on the gallery card
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A provider's own in-flight limit: wait, never fail
+# ---------------------------------------------------------------------------------------------------------------
+def test_an_upstream_in_flight_limit_makes_videos_wait_and_never_fail(quiet, studio, alice, project, settings, caplog):
+    """The upstream allows 1 job in flight and the studio 4: ten renders all finish, the provider's cap is lowered
+    to what it could take, and creates refused with 429 stay few (a fault run on the old code saw 121 and three
+    videos failed for good)."""
+    settings.SIM_MAX_IN_FLIGHT = 1
+    settings.SIM_RENDER_SECONDS = 0.3
+    settings.SORA_MAX_RETRIES = 0
+    provider = provider_for(studio, "openai", slug="onejob", max_in_flight=4)
+    videos = [submit(alice, project, provider, prompt=f"shot {i}") for i in range(10)]
+    lowered = set()
+
+    def all_done():
+        for video_id, token in services.jobs_claim_startable():
+            services.video_start(video_id=video_id, token=token)
+        for row in Video.objects.filter(status__in=Video.RENDERING):
+            services.video_poll(video_id=row.id)
+        for row in Video.objects.filter(status=Status.ARCHIVING):
+            services.video_archive(video_id=row.id)
+        provider.refresh_from_db()
+        if provider.throttled_cap is not None:
+            lowered.add(provider.throttled_cap)
+        return not Video.objects.exclude(status__in=Video.ENDED).exists()
+
+    wait_for(all_done, timeout=120, interval=0.05, what="all ten videos to end")
+
+    assert sorted(Video.objects.values_list("status", flat=True)) == [Status.COMPLETED] * 10
+    assert lowered == {1}
+    refused = [r for r in caplog.records if "POST /videos -> 429" in r.getMessage()]
+    assert len(refused) <= 5, len(refused)
+    assert all(charge_state(v) == "settled" for v in videos)
