@@ -83,15 +83,20 @@ class VideoCreateForm(forms.Form):
         upload = data.get("input_reference")
         if upload:
             try:
-                self.reference_image = images.check_image(upload)
+                header = images.check_image(upload)  # the header only: bytes, format, pixels
+                if data.get("size") and "size" not in self.errors:
+                    # Decoded no further than this size needs, and only once the size is known to be right.
+                    fit = data.get("input_fit") or "cover"
+                    self.reference_file = images.prepare_reference(upload, header, data["size"], fit)
             except forms.ValidationError as exc:
                 self.add_error("input_reference", exc)
         return data
 
     def fitted_reference(self):
+        """The reference image fitted to the chosen size (prepared while the form was checked), or None."""
         if not self.cleaned_data.get("input_reference"):
             return None
-        return images.fit_image(self.reference_image, self.cleaned_data["size"], self.cleaned_data.get("input_fit") or "cover")
+        return self.reference_file
 
     def model_table(self) -> list[dict]:
         """For the page's script: sizes, lengths and prices per model (the server checks again)."""
