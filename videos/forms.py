@@ -8,6 +8,7 @@ import uuid
 from django import forms
 from django.conf import settings
 
+from config.inputs import StorableTextMixin, unstorable
 from providers import selectors as providers
 from videos import images
 from videos.models import Video
@@ -20,7 +21,7 @@ PROMPT_HELP = (
 )
 
 
-class VideoCreateForm(forms.Form):
+class VideoCreateForm(StorableTextMixin, forms.Form):
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Wide shot of a red kite over a grassy park at golden hour; the camera slowly pans up."}),
         max_length=PROMPT_MAX_LENGTH,
@@ -42,7 +43,8 @@ class VideoCreateForm(forms.Form):
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
-        if args and args[0] is not None and args[0].get("model") and ":" not in args[0]["model"]:
+        model = args[0].get("model") if args and args[0] is not None else None
+        if model and ":" not in model and not unstorable(model):
             # A bare model name (scripts, older links): the first provider offering it.
             data = args[0].copy()
             spec = providers.offered_models().filter(name=data["model"]).first()
@@ -115,7 +117,7 @@ def looks_like_several_changes(prompt: str) -> bool:
     return len(MULTI_CHANGE.findall(prompt)) >= 3
 
 
-class RemixForm(forms.Form):
+class RemixForm(StorableTextMixin, forms.Form):
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Same shot, switch to an 85 mm lens."}),
         max_length=PROMPT_MAX_LENGTH,
@@ -132,7 +134,7 @@ class RemixForm(forms.Form):
             self.initial.setdefault("submit_token", uuid.uuid4())
 
 
-class GalleryFilterForm(forms.Form):
+class GalleryFilterForm(StorableTextMixin, forms.Form):
     q = forms.CharField(
         required=False, label="Search prompts", widget=forms.TextInput(attrs={"placeholder": "Search prompts", "type": "search"})
     )
