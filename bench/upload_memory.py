@@ -105,7 +105,9 @@ class Server:
         }
         self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 (closed in stop)
         for command in (["migrate"], ["collectstatic", "--noinput"]):
-            subprocess.run([PYTHON, "manage.py", *command, "-v", "0"], cwd=ROOT, env=self.env, check=True, stderr=self.log)
+            subprocess.run(
+                [PYTHON, "manage.py", *command, "-v", "0"], cwd=ROOT, env=self.env, check=True, stderr=self.log
+            )
         self.proc = subprocess.Popen(
             [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
              "--threads", str(threads), "--timeout", "120", "--log-level", "warning"],
@@ -163,8 +165,14 @@ class Result:
 
 def post_upload(session: requests.Session, create_url: str, name: str, content: bytes, scenario: Scenario) -> Result:
     size, model = scenario.size, scenario.model
-    data = {"prompt": "Wide shot of a red kite over a park at golden hour", "model": model,
-            "size": size, "seconds": "4", "input_fit": "cover", "csrfmiddlewaretoken": _token(session, create_url)}  # fmt: skip
+    data = {
+        "prompt": "Wide shot of a red kite over a park at golden hour",
+        "model": model,
+        "size": size,
+        "seconds": "4",
+        "input_fit": "cover",
+        "csrfmiddlewaretoken": _token(session, create_url),
+    }
     started = time.monotonic()
     r = session.post(create_url, data=data, files={"input_reference": (name, content)},
                      headers={"Referer": create_url}, timeout=300, allow_redirects=False)  # fmt: skip
@@ -197,7 +205,13 @@ SCENARIOS = [
     Scenario("one 60 MB upload (not an image)", "random-60MB", 1),
     Scenario("one 300 MB upload (not an image)", "random-300MB", 1),
     Scenario("burst: 8 PNG 6320x6320 at once", "png-6320x6320", 8, "1792x1024", "simulator:sora-2-pro"),
-    Scenario("burst: 8 progressive JPEG 7744x5164 at once", "jpeg-progressive-7744x5164", 8, "1792x1024", "simulator:sora-2-pro"),
+    Scenario(
+        "burst: 8 progressive JPEG 7744x5164 at once",
+        "jpeg-progressive-7744x5164",
+        8,
+        "1792x1024",
+        "simulator:sora-2-pro",
+    ),
     Scenario("burst: 8 WebP 6320x6320 at once", "webp-6320x6320", 8, "1792x1024", "simulator:sora-2-pro"),
     Scenario("burst: 8 baseline JPEG 7744x5164 at once", "jpeg-7744x5164", 8, "1792x1024", "simulator:sora-2-pro"),
     Scenario("burst: 8 PNG 6400x4400 (28 Mpx) at once", "png-6400x4400", 8, "1792x1024", "simulator:sora-2-pro"),

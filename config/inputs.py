@@ -151,7 +151,7 @@ def _find_unstorable(request: HttpRequest) -> tuple[str, str] | None:
 
 def _refuse(request: HttpRequest, where: str, what: str) -> HttpResponse:
     message = f"{where[0].upper()}{where[1:]} contains {what}, which the studio cannot store. Nothing was changed."
-    log.warning("Input refused: path=%s: %s", ascii(request.path), message)
+    log.info("Input refused: path=%s: %s", ascii(request.path), message)  # Django logs the 400 itself
     accept = request.headers.get("Accept", "")
     if "application/json" in accept and "text/html" not in accept:
         return JsonResponse({"error": message}, status=400)

@@ -101,7 +101,11 @@ def test_signup_refuses_nul_and_surrogates_and_creates_nobody(c, db, field, valu
         data["password2"] = value
     before = _rows()
 
-    r = _multipart_utf7(c, reverse("accounts:signup"), data) if "+2AA-" in value else c.post(reverse("accounts:signup"), data)
+    r = (
+        _multipart_utf7(c, reverse("accounts:signup"), data)
+        if "+2AA-" in value
+        else c.post(reverse("accounts:signup"), data)
+    )
 
     _refused(r, SURROGATE if "+2AA-" in value else CLEAR)
     assert _rows() == before

@@ -6,13 +6,15 @@ megapixels and a naive decode costs half a gigabyte. So, in this order:
 1. Nothing is decoded before the checks that need no pixel (`check_image`): the bytes (`MAX_BYTES`; the upload
    handler in config/inputs.py keeps nothing past it), the format from the file's first bytes and the width and
    height from its header, read here before Pillow parses anything (`MAX_PIXELS`).
-2. Decoding stays within `DECODE_BUDGET` bytes per image (`decode_image`), computed from the header before a pixel
-   is decoded. A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale, just above what the target needs
+2. Decoding stays within `DECODE_BUDGET` bytes per image (`prepare_reference`), computed from the header before a
+   pixel is decoded. A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale, just above what the target needs
    (`Image.draft`); a progressive JPEG also holds its DCT coefficients while it decodes. PNG and WebP have no such
    mode: they are decoded whole and reduced at once (`Image.reduce`), so their megapixel limit is what fits the
-   budget (about 32 Mpx for an RGB PNG; 8 Mpx, a 4K frame, for a WebP, whose decoder holds three copies).
-3. At most `DECODE_SLOTS` images are decoded at once in a process; the others wait (up to `SLOT_WAIT_SECONDS`).
-   A web process therefore needs at most about DECODE_SLOTS × DECODE_BUDGET for images, whatever the burst.
+   budget (about 30 Mpx for an RGB PNG, 23 for a palette one; 8 Mpx, a 4K frame, for a WebP, whose decoder holds
+   three copies; a progressive JPEG, 20 to 40 Mpx by its chroma subsampling).
+3. At most `DECODE_SLOTS` images are decoded at once in a process; the others wait (up to `SLOT_WAIT_SECONDS`),
+   and each decode hands its freed pages back to the system before the next may start (glibc's malloc_trim). A web
+   process therefore needs at most about DECODE_SLOTS × DECODE_BUDGET for images, whatever the burst.
 
 Nothing here changes process-wide state (no warnings filters, no Image.MAX_IMAGE_PIXELS): requests run in threads.
 """
@@ -35,7 +37,7 @@ from videos.sora.catalog import IMAGE_FORMATS
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 Mpx: a phone or camera photo; a baseline JPEG that big decodes at 1/4 scale
-DECODE_BUDGET = 144 * 1024 * 1024  # bytes one image may take while decoded: a 4K WebP, a 32 Mpx RGB PNG fit
+DECODE_BUDGET = 144 * 1024 * 1024  # bytes one image may take while decoded: a 4K WebP, a 30 Mpx RGB PNG fit
 DECODE_SLOTS = 2  # images decoded at once per process (gunicorn runs 4 threads per worker)
 SLOT_WAIT_SECONDS = 30.0
 WEBP_BYTES_PER_PIXEL = 15  # measured with Pillow 13: the decoder's canvas, the frame it returns, the image
@@ -157,6 +159,8 @@ def check_image(fh) -> Header:
         fmt, width, height = _sniff(fh)
     finally:
         fh.seek(0)
+    if fmt not in IMAGE_FORMATS:  # the formats the contract takes
+        raise _unreadable()
     _check_pixels(width, height)
     return Header(fmt, width, height)
 
@@ -235,9 +239,17 @@ def _coefficient_bytes(image: Image.Image) -> int:
 
 
 def plan(
-    fmt: str, size: tuple[int, int], mode: str, size_wanted: str, fit: str, *, upright: bool = True, coefficients: int = 0
+    fmt: str,
+    size: tuple[int, int],
+    mode: str,
+    size_wanted: str,
+    fit: str,
+    *,
+    upright: bool = True,
+    coefficients: int = 0,
 ) -> Plan:
-    """What decoding a `fmt` image of `size` pixels in `mode` for a `size_wanted` ("1280x720") frame takes."""
+    """What decoding a `fmt` image of `size` pixels in `mode` for a `size_wanted` ("1280x720") frame takes: JPEG is
+    decoded scaled, any other format whole."""
     width, height = size
     pixels = width * height
     target = _target(size_wanted, True)
@@ -252,7 +264,7 @@ def plan(
         cost = pixels * WEBP_BYTES_PER_PIXEL
     else:
         decoded = size
-        cost = pixels * _bytes_per_pixel(mode)
+        cost = pixels * _bytes_per_pixel(mode) + coefficients
         if mode in ("P", "1") or mode.startswith("I;16"):
             extra = pixels * (1 if mode == "1" else 4)  # the copy Image.reduce can take
     factor = max(1, min(decoded[0] // need[0], decoded[1] // need[1]))
@@ -294,7 +306,7 @@ def _fit(image: Image.Image, size: str, fit: str) -> Image.Image:
 def decode_image(image: Image.Image, size: str, fit: str = "cover") -> Image.Image:
     """`image` (opened, not loaded) as the `size` frame, decoded no further than that needs: a JPEG scaled down by
     libjpeg while it decodes, other formats decoded whole and reduced at once; then turned upright and fitted."""
-    if image.format == "JPEG":
+    if image.format == "JPEG" and not image.decoderconfig:  # not drafted yet
         image.draft(None, _plan_of(image, size, fit).need)
     image.load()
     # A PNG may carry its EXIF after the pixels: only now is it known whether the picture turns.
@@ -320,9 +332,12 @@ def _decoded(fh, header: Header, size: str, fit: str) -> Image.Image:
     with Image.open(fh, formats=[header.format]) as image:
         if image.size != (header.width, header.height):
             raise _unreadable()  # the file says two things: believe neither
-        cost = _plan_of(image, size, fit).cost
-        if cost > DECODE_BUDGET:
-            raise _too_costly(header, "progressive JPEG" if _coefficient_bytes(image) else kind, cost)
+        planned = _plan_of(image, size, fit)
+        if image.format == "JPEG" and image.draft(None, planned.need) is None:
+            # libjpeg will not scale this one: it decodes whole, and must fit the budget whole.
+            planned = plan("", image.size, image.mode, size, fit, coefficients=_coefficient_bytes(image))
+        if planned.cost > DECODE_BUDGET:
+            raise _too_costly(header, "progressive JPEG" if _coefficient_bytes(image) else kind, planned.cost)
         return decode_image(image, size, fit)
 
 

@@ -27,7 +27,10 @@ def test_signup_form_refuses_unstorable_text_on_the_field(db, field, bad):
     assert not User.objects.filter(username="zed").exists()
 
 
-@pytest.mark.parametrize("bad, what", [("a\x00b", "a NUL character (U+0000)"), (SURROGATE, "a lone surrogate (U+D800, not valid Unicode text)")])
+@pytest.mark.parametrize(
+    "bad, what",
+    [("a\x00b", "a NUL character (U+0000)"), (SURROGATE, "a lone surrogate (U+D800, not valid Unicode text)")],
+)
 def test_project_and_member_forms_say_what_cannot_be_stored(db, bad, what):
     project = ProjectForm({"name": bad})
     member = MemberAddForm({"identifier": bad, "role": "editor"})
