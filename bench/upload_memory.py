@@ -113,15 +113,16 @@ class Server:
              "--threads", str(threads), "--timeout", "120", "--log-level", "warning"],
             cwd=ROOT, env=self.env, start_new_session=True, stdout=self.log, stderr=self.log,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
             try:
-                requests.get(f"{self.url}/healthz/", timeout=2)
+                requests.get(f"{self.url}/healthz/", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
                     raise RuntimeError("the server did not start") from None
-                time.sleep(0.2)
+                time.sleep(0.5)
 
     @property
     def worker(self) -> int:

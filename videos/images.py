@@ -13,10 +13,12 @@ megapixels and a naive decode costs half a gigabyte. So, in this order:
    budget (about 30 Mpx for an RGB PNG, 23 for a palette one; 8 Mpx, a 4K frame, for a WebP, whose decoder holds
    three copies; a progressive JPEG, 20 to 40 Mpx by its chroma subsampling).
 3. At most `DECODE_SLOTS` images are decoded at once in a process; the others wait (up to `SLOT_WAIT_SECONDS`),
-   and each decode hands its freed pages back to the system before the next may start (glibc's malloc_trim). A web
-   process therefore needs at most about DECODE_SLOTS × DECODE_BUDGET for images, whatever the burst.
+   and each decode's memory goes back to the system before the next may start (glibc: large blocks mapped on their
+   own, then malloc_trim). A web process therefore needs at most about DECODE_SLOTS × DECODE_BUDGET for images,
+   whatever the burst.
 
-Nothing here changes process-wide state (no warnings filters, no Image.MAX_IMAGE_PIXELS): requests run in threads.
+Nothing here changes process-wide state per request (no warnings filters, no Image.MAX_IMAGE_PIXELS): requests run
+in threads. The one process-wide setting, glibc's mmap threshold, is made once, when this module is imported.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import ctypes
 import ctypes.util
 import io
 import math
+import os
 import threading
 from dataclasses import dataclass
 from typing import IO
@@ -46,15 +49,28 @@ JPEG_SCALES = (8, 4, 2, 1)  # what libjpeg can decode at (Pillow's draft picks t
 _SLOTS = threading.BoundedSemaphore(DECODE_SLOTS)
 
 
-def _libc_malloc_trim():
-    """glibc's malloc_trim, or None elsewhere (musl, macOS)."""
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 4 * 1024 * 1024
+
+
+def _glibc_malloc_trim():
+    """glibc's malloc_trim, after pinning its mmap threshold (once per process, at import); None elsewhere.
+
+    glibc serves a large allocation with its own mapping, returned to the system when freed, but it raises that
+    threshold to the size of each such block it frees: Pillow's 16 MB blocks then come from per-thread arenas, which
+    keep them after use, so each server thread would keep its biggest image resident. Pinned at 4 MB (unless the
+    operator set MALLOC_MMAP_THRESHOLD_), image memory goes back when freed; malloc_trim returns what is left."""
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim, mallopt = libc.malloc_trim, libc.mallopt
     except (OSError, AttributeError):
         return None
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    return trim
 
 
-_MALLOC_TRIM = _libc_malloc_trim()
+_MALLOC_TRIM = _glibc_malloc_trim()
 
 UNREADABLE = "This file is not a readable JPEG, PNG or WebP image."
 KIND = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -356,8 +372,7 @@ def prepare_reference(fh, header: Header, size: str, fit: str = "cover") -> Cont
         raise _unreadable() from None
     finally:
         fh.seek(0)
-        # glibc keeps what a thread freed in that thread's own arena, so each of a server's threads would keep its
-        # biggest decode resident: hand the freed pages back before the next image may start.
+        # Hand the freed pages back before the next image may start (see _glibc_malloc_trim).
         if _MALLOC_TRIM is not None:
             _MALLOC_TRIM(0)
         _SLOTS.release()
