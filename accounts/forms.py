@@ -4,9 +4,10 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import Membership, Project, User
+from config.inputs import StorableTextMixin
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(StorableTextMixin, UserCreationForm):
     email = forms.EmailField(required=True, help_text="Teammates can add you to projects by this address.")
 
     class Meta(UserCreationForm.Meta):
@@ -20,16 +21,16 @@ class SignupForm(UserCreationForm):
         return email
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(StorableTextMixin, forms.ModelForm):
     class Meta:
         model = Project
         fields = ("name",)
 
 
-class MemberAddForm(forms.Form):
+class MemberAddForm(StorableTextMixin, forms.Form):
     identifier = forms.CharField(label="Username or email", max_length=254)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.EDITOR)
 
 
-class MemberRoleForm(forms.Form):
+class MemberRoleForm(StorableTextMixin, forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -8,6 +8,7 @@ import uuid
 from django import forms
 from django.conf import settings
 
+from config.inputs import StorableTextMixin, unstorable
 from providers import selectors as providers
 from videos import images
 from videos.models import Video
@@ -20,7 +21,7 @@ PROMPT_HELP = (
 )
 
 
-class VideoCreateForm(forms.Form):
+class VideoCreateForm(StorableTextMixin, forms.Form):
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Wide shot of a red kite over a grassy park at golden hour; the camera slowly pans up."}),
         max_length=PROMPT_MAX_LENGTH,
@@ -42,7 +43,8 @@ class VideoCreateForm(forms.Form):
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
-        if args and args[0] is not None and args[0].get("model") and ":" not in args[0]["model"]:
+        model = args[0].get("model") if args and args[0] is not None else None
+        if model and ":" not in model and not unstorable(model):
             # A bare model name (scripts, older links): the first provider offering it.
             data = args[0].copy()
             spec = providers.offered_models().filter(name=data["model"]).first()
@@ -94,15 +96,20 @@ class VideoCreateForm(forms.Form):
         upload = data.get("input_reference")
         if upload:
             try:
-                self.reference_image = images.check_image(upload)
+                header = images.check_image(upload)  # the header only: bytes, format, pixels
+                if data.get("size") and "size" not in self.errors:
+                    # Decoded no further than this size needs, and only once the size is known to be right.
+                    fit = data.get("input_fit") or "cover"
+                    self.reference_file = images.prepare_reference(upload, header, data["size"], fit)
             except forms.ValidationError as exc:
                 self.add_error("input_reference", exc)
         return data
 
     def fitted_reference(self):
+        """The reference image fitted to the chosen size (prepared while the form was checked), or None."""
         if not self.cleaned_data.get("input_reference"):
             return None
-        return images.fit_image(self.reference_image, self.cleaned_data["size"], self.cleaned_data.get("input_fit") or "cover")
+        return self.reference_file
 
     def model_table(self) -> list[dict]:
         """For the page's script: sizes, lengths and prices per model (the server checks again)."""
@@ -121,7 +128,7 @@ def looks_like_several_changes(prompt: str) -> bool:
     return len(MULTI_CHANGE.findall(prompt)) >= 3
 
 
-class RemixForm(forms.Form):
+class RemixForm(StorableTextMixin, forms.Form):
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Same shot, switch to an 85 mm lens."}),
         max_length=PROMPT_MAX_LENGTH,
@@ -138,7 +145,7 @@ class RemixForm(forms.Form):
             self.initial.setdefault("submit_token", uuid.uuid4())
 
 
-class GalleryFilterForm(forms.Form):
+class GalleryFilterForm(StorableTextMixin, forms.Form):
     q = forms.CharField(
         required=False, label="Search prompts", widget=forms.TextInput(attrs={"placeholder": "Search prompts", "type": "search"})
     )
