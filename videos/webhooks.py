@@ -38,6 +38,17 @@ def _verify(providers: list[Provider], request: HttpRequest) -> tuple[Provider, 
     return None
 
 
+def _storable(value) -> str:
+    """A string PostgreSQL can store (no NUL, no lone surrogate from a JSON escape), else ''."""
+    if not isinstance(value, str) or "\x00" in value:
+        return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    return value
+
+
 @csrf_exempt
 @require_POST
 def receive(request: HttpRequest, slug: str | None = None) -> JsonResponse:
@@ -54,10 +65,9 @@ def receive(request: HttpRequest, slug: str | None = None) -> JsonResponse:
         log.warning("webhook rejected: no provider's secret verifies it")
         return JsonResponse({"error": "invalid signature"}, status=400)
     provider, payload = verified
-    event_type = payload.get("type", "") if isinstance(payload, dict) else ""
+    event_type = _storable(payload.get("type") if isinstance(payload, dict) else "")
     data = payload.get("data") if isinstance(payload, dict) else None
-    upstream_id = data.get("id", "") if isinstance(data, dict) else ""
-    upstream_id = upstream_id if isinstance(upstream_id, str) and "\x00" not in upstream_id else ""
+    upstream_id = _storable(data.get("id") if isinstance(data, dict) else "")
     try:
         with transaction.atomic():
             WebhookEvent.objects.create(

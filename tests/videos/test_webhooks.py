@@ -122,3 +122,12 @@ def test_an_overlong_webhook_id_is_a_clear_400(client, refreshed):
 
 def test_the_webhook_takes_only_post(client, refreshed):
     assert client.get(reverse("videos:webhook")).status_code == 405
+
+
+@pytest.mark.parametrize("bad", ["video_\\u0000x", "video_\\ud800x"])
+def test_an_id_the_database_cannot_store_is_acknowledged_and_ignored(client, refreshed, bad):
+    """A NUL or a lone surrogate (sent as a JSON escape) in a signed event: no 500 on either database."""
+    body = ('{"id": "evt_2", "object": "event", "created_at": %d, "type": "video.completed", "data": {"id": "%s"}}'
+            % (int(time.time()), bad)).encode()  # fmt: skip
+    assert _deliver(client, None, body=body).status_code == 200
+    assert refreshed == [] and WebhookEvent.objects.get().upstream_id == ""
