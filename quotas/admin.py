@@ -95,16 +95,24 @@ class ScopeFilter(admin.SimpleListFilter):
 @admin.register(QuotaRule)
 class QuotaRuleAdmin(admin.ModelAdmin):
     form = QuotaRuleForm
-    list_display = ("__str__", "period", "max_videos", "max_seconds", "max_spend", "models", "max_in_flight", "usage")
+    # Narrow enough for 1366 px beside the admin's sidebar: the limits in one column, what is used in another.
+    list_display = ("__str__", "limits", "usage")
     list_filter = (ScopeFilter, "period")
     search_fields = ("user__username", "user__email", "project__name", "note")
     autocomplete_fields = ("user", "project")
     list_select_related = ("user", "project")
     readonly_fields = ("usage", "created_at", "updated_at")
 
-    @admin.display(description="models")
-    def models(self, obj: QuotaRule) -> str:
-        return ", ".join(obj.allowed_models) or "all"
+    @admin.display(description="limits")
+    def limits(self, obj: QuotaRule) -> str:
+        parts = [
+            f"{obj.max_videos:,} videos" if obj.max_videos is not None else "",
+            f"{obj.max_seconds:,} s" if obj.max_seconds is not None else "",
+            services.money(obj.max_spend) if obj.max_spend is not None else "",
+            f"{obj.max_in_flight} at once" if obj.max_in_flight is not None else "",
+            f"models: {', '.join(obj.allowed_models)}" if obj.allowed_models else "",
+        ]
+        return " · ".join(p for p in parts if p) or "no limit"
 
     @admin.display(description="used this period")
     def usage(self, obj: QuotaRule) -> str:
