@@ -31,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin):
     # What an operator needs at a glance, narrow enough for 1366 px; size and seconds are filters and on the page.
-    list_display = ("thumb", "short_prompt", "status_badge", "owner", "project", "model", "created_at")
+    list_display = ("thumb", "short_prompt", "status_badge", "owner", "project", "estimated_cost", "created_at")
     list_display_links = ("thumb", "short_prompt")
     list_filter = ("status", "provider", "model", "operation", "size", "seconds", "created_at")
     search_fields = ("prompt", "public_id", "upstream_id", "owner__username", "project__name")
