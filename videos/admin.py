@@ -31,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin):
     # What an operator needs at a glance, narrow enough for 1366 px; size and seconds are filters and on the page.
-    list_display = ("thumb", "short_prompt", "status_badge", "owner", "project", "estimated_cost", "created_at")
+    list_display = ("thumb", "short_prompt", "status_badge", "owner", "project", "estimated_cost", "created")
     list_display_links = ("thumb", "short_prompt")
     list_filter = ("status", "provider", "model", "operation", "size", "seconds", "created_at")
     search_fields = ("prompt", "public_id", "upstream_id", "owner__username", "project__name")
@@ -70,6 +70,10 @@ class VideoAdmin(admin.ModelAdmin):
             url = reverse("videos:asset", args=[obj.public_id, "thumbnail"])
             return format_html('<img src="{}" alt="Open: {}" style="height:40px;border-radius:3px">', url, obj.prompt[:60])
         return "—"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: Video) -> str:
+        return format_html('<time datetime="{}">{}</time>', obj.created_at.isoformat(), f"{obj.created_at:%d %b %H:%M}")
 
     @admin.display(description="prompt", ordering="prompt")
     def short_prompt(self, obj: Video) -> str:

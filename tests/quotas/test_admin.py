@@ -320,7 +320,7 @@ def test_the_videos_changelist_shows_only_the_glance_columns(client, staff, alic
     response = client.get(reverse("admin:videos_video_changelist"))
 
     html = response.content.decode()
-    for column in ("thumb", "short_prompt", "status_badge", "owner", "project", "estimated_cost", "created_at"):
+    for column in ("thumb", "short_prompt", "status_badge", "owner", "project", "estimated_cost", "created"):
         assert f"column-{column}" in html
     assert "column-size" not in html and "column-seconds" not in html and "column-model" not in html
     assert "?seconds=8" in html and "?size=720x1280" in html and "?model=sora-2" in html  # still there as filters
