@@ -17,7 +17,7 @@ from videos import lifecycle, services, tasks
 from videos.models import Video
 
 Status = Video.Status
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # A job's state: only videos/lifecycle.py may write these columns of videos.Video.
 STATE_FIELDS = {"status", "upstream_id", "upstream_key", "lease_token", "lease_until", "retry_at", "next_poll_at",
                 "progress", "error_code", "error_message", "deleted_at", "attempts", "outcome_unknown_since"}  # fmt: skip
