@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -26,7 +27,13 @@ def check_console_email(app_configs, **kwargs) -> list[Warning]:
     return [Warning(CONSOLE_EMAIL_WARNING, hint="See README, Running in production.", id="studio.W001")]
 
 
+WARNED = "STUDIO_CONSOLE_MAIL_WARNED"
+
+
 def warn_at_start() -> None:
-    """Said once per process at start, where an operator looks: the log the reset links would go to."""
-    if mail_goes_to_the_log():
+    """Said once at start, where an operator looks: the log the reset links would go to. Once per process tree:
+    the web server's and the worker's own processes inherit the mark (runstudio starts them), so the log shows it
+    once, not once per process."""
+    if mail_goes_to_the_log() and not os.environ.get(WARNED):
         logging.getLogger("accounts").warning(CONSOLE_EMAIL_WARNING)
+        os.environ[WARNED] = "1"

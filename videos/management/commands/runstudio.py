@@ -50,9 +50,15 @@ class Command(BaseCommand):
                 [python, manage, "qcluster"], env=env, cwd=settings.BASE_DIR, start_new_session=True
             ),
         }
-        backend = "the built-in simulator" if settings.SORA_SIMULATOR and not settings.OPENAI_API_KEY else settings.OPENAI_BASE_URL
+        from providers.models import Provider
+
+        made_by = [
+            f"{p.name} ({'at ' + url + '/sim/v1' if p.is_simulator and not settings.SIMULATOR_BASE_URL else p.effective_base_url})"
+            for p in Provider.objects.filter(is_active=True)
+        ]
         self.stdout.write(self.style.SUCCESS(f"\nSora Studio is running at {url}/"))
-        self.stdout.write(f"Videos are made by {backend}. Press Ctrl-C to stop the web server and the worker.\n")
+        self.stdout.write(f"Videos are made by: {'; '.join(made_by) or 'no provider (switch one on in the admin)'}.")
+        self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
 
         stopping = False
 
