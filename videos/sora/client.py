@@ -319,7 +319,7 @@ class SoraClient:
         except requests.RequestException as exc:
             raise unreadable(f"the answer broke off ({type(exc).__name__})") from None
         if truncated:
-            raise unreadable(f"the server's answer is larger than {JSON_BODY_LIMIT // (1024 * 1024)} MiB")
+            raise unreadable(f"the server's answer is larger than {_human_bytes(JSON_BODY_LIMIT)}")
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):
@@ -563,7 +563,7 @@ class SoraClient:
         # Everything the server sent back is redacted: it may echo the key in any field.
         status = response.status_code
         status_line = f"{status} {_reason(response)}".strip()
-        raw = _error_fields(body, response.headers.get("content-type", ""), status_line)
+        raw = _error_fields(body, response.headers.get("content-type", ""), status, _reason(response))
         fields = {key: self._redact(value) for key, value in raw.items() if value is not None}
         message = fields.get("message") or status_line
         if 300 <= status < 400:
@@ -824,21 +824,38 @@ def _inner_message(message: str, depth: int = 0) -> str:
     return message
 
 
-def _error_fields(body: bytes, content_type: str, status_line: str) -> dict[str, str | None]:
-    """What an error answer says, as message/type/param/code strings (message always set, never HTML)."""
+def _error_fields(body: bytes, content_type: str, status: int, reason: str) -> dict[str, str | None]:
+    """What an error answer says, as message/type/param/code strings (message always set, never HTML).
+
+    The status line stands in for a body that says nothing more: HTML, an empty or cut-off body, or a message that
+    only repeats the reason ("Method Not Allowed" reads "405 Method Not Allowed")."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    status_line = f"{status} {reason}".strip()
+
+    def says_nothing(message: str) -> bool:
+        line = _one_line(message).lower()
+        return not line or line in (reason.lower(), phrase.lower())
+
+    def plain(message: str) -> str:
+        if says_nothing(message):
+            return f"{status} {phrase or reason}".strip() if _one_line(message) else status_line
+        return message
+
     text = body.decode("utf-8", "replace")
-    reason = status_line.partition(" ")[2]
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):
         payload = None
     if payload is None:
-        if _is_html(content_type, text) or not text.strip():
+        cut_off = len(body) >= ERROR_BODY_LIMIT or text.lstrip().startswith(("{", "["))
+        if cut_off or _is_html(content_type, text):
             return {"message": status_line}
-        line = _one_line(text)
-        return {"message": status_line if line.lower() == reason.lower() else line}
+        return {"message": plain(text)}
     fields = _fields_of(payload)
     message = _inner_message(fields.get("message") or "")
-    if not message.strip() or _one_line(message).lower() == reason.lower() or _is_html("", message):
-        message = status_line
-    return {**fields, "message": message}
+    if _is_html("", message):
+        message = ""
+    return {**fields, "message": plain(message)}
