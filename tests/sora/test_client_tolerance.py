@@ -44,6 +44,7 @@ class LocalServer:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern, Handler]] = []
         self.requests: list[tuple[str, str]] = []
+        self.bodies: list[bytes] = []
         self.sent: dict[str, int] = {}  # bytes each streaming route wrote, by path
         server = self
 
@@ -56,8 +57,8 @@ class LocalServer:
             def handle_any(self):
                 server.requests.append((self.command, self.path))
                 length = int(self.headers.get("content-length") or 0)
-                if length:
-                    self.rfile.read(length)
+                self.body = self.rfile.read(length) if length else b""
+                server.bodies.append(self.body)
                 for method, pattern, handler in server.routes:
                     if method in ("*", self.command) and pattern.search(self.path):
                         return handler(self)
