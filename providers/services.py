@@ -29,6 +29,7 @@ STALE_AFTER = timedelta(hours=2)
 # A probe run as a task: the whole run stays under this (the task's own timeout is a little longer).
 TASK_MAX_SECONDS = 3000.0
 TASK_TIMEOUT_SECONDS = 3300
+TASK_POLL_INTERVAL = 2.0  # seconds between polls of a job when the server suggests none
 
 
 def require_probe_actor(actor: Actor) -> None:
@@ -147,7 +148,7 @@ def probe_run_execute(*, provider_id: int, **options) -> ProbeRun | None:
             locked.progress = [*locked.progress, line][-500:]
             locked.save(update_fields=["progress", "updated_at"])
 
-    options = {"max_seconds": TASK_MAX_SECONDS, **options}
+    options = {"max_seconds": TASK_MAX_SECONDS, "poll_interval": TASK_POLL_INTERVAL, **options}
     try:
         result = provider_probe(
             actor=actor, provider=run.provider, allow_spend=run.allow_spend, create_budget=run.create_budget,

@@ -264,7 +264,8 @@ class Jobs:
             try:
                 download = self.client.download(video.id, sink, variant=variant, max_seconds=DOWNLOAD_SECONDS)
             except SoraError as exc:
-                measure.set(False, f"{exc.status or ''} {exc.message[:160]}".strip())
+                status = f"{exc.status} " if exc.status and exc.status >= 300 else ""
+                measure.set(False, f"{status}{exc.message[:160]}")
                 if variant == "video":
                     self.routes["content"].set(False, measure.detail)
                 continue

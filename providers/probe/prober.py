@@ -211,7 +211,7 @@ class Prober(ValueChecks, Jobs):
 
                 message = _error_fields(answer.body, answer.content_type, answer.status, answer.reason)["message"]
                 raise ProbeError(f"{self.client.base_url} refused the key ({answer.status}): {message}")
-        kinds = {envelope_kind(answer) for answer in (listed, bare.answer) if not answer.ok}
+        kinds = {envelope_kind(answer) for answer in (listed, bare.answer)}
         readable = [answer for answer in (listed, bare.answer) if answer.json() is not None]
         if not readable:
             what = "HTML" if "html" in kinds else "something that is not JSON"

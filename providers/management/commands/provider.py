@@ -2,7 +2,7 @@
 
     manage.py provider list                       every provider, its base URL and when it was last probed
     manage.py provider show NAME                  the capability table stored by the last probe
-    manage.py provider probe NAME [--budget N] [--allow-spend USD] [--no-create] [--yes]
+    manage.py provider probe NAME [--budget N] [--allow-spend USD] [--no-create] [--yes] [--poll-interval S]
 
 ``probe`` first prints what it may create and spend and asks before anything is created (``--yes`` skips the
 question; ``--no-create`` measures only what needs no job, and asks nothing). NAME is a provider's slug or name.
@@ -41,6 +41,10 @@ def add_probe_arguments(parser: CommandParser) -> None:
     )  # fmt: skip
     parser.add_argument("--no-create", action="store_true", help="create nothing; routes that need a job stay untested")
     parser.add_argument("--yes", action="store_true", help="do not ask before creating")
+    parser.add_argument(
+        "--poll-interval", dest="poll_interval", type=float, default=2.0,
+        help="seconds between polls of a job when the server suggests none (default 2)",
+    )  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -103,7 +107,7 @@ class Command(BaseCommand):
         try:
             result = services.provider_probe(
                 actor=Actor.system("manage.py provider probe"), provider=provider, allow_spend=spend,
-                create_budget=budget, on_progress=progress,
+                create_budget=budget, on_progress=progress, poll_interval=max(0.05, options["poll_interval"]),
             )  # fmt: skip
         except ProbeError as exc:
             raise CommandError(f"The probe could not measure {provider.name}: {exc.message}") from None
