@@ -25,13 +25,14 @@ class Jobs:
             if self.plan.create_budget == 0:
                 self.notes.append("Nothing created (budget 0): routes that need a job are untested.")
             return
+
         def announce(kind: str) -> None:
             self.progress(f"Creating object {self.created + 1} of at most {self.plan.create_budget}: "
                           f"{JOB_LABELS[kind]} ({combo.model}, {combo.size}, {combo.seconds} s)")  # fmt: skip
 
         if self.job_a is None and self.may_create(combo.cost):
             announce("create")
-            self.first_create(combo)
+            combo = self.first_create(combo) or combo
         elif self.job_a is None:
             self.notes.append("No create: the budget or the spend allowed does not cover one.")
         if self.job_a is not None:
@@ -67,40 +68,65 @@ class Jobs:
             announce(kind)
             getattr(self, f"try_{kind}")(source, combo)
 
-    def first_create(self, combo: Combo) -> None:
-        fields = {"model": combo.model, "size": combo.size, "seconds": combo.seconds}
-        if self.json_body_read is not False:
-            outcome = self.create_like(JSON_ENCODING, prompt=True, **fields)
-            if outcome.created and outcome.video is not None:
-                self.routes["create_json"].set(True, f"job {self.short(outcome.video.id)}")
-                self.json_body_read = True
+    def first_create(self, combo: Combo) -> Combo | None:
+        """The first job: JSON, or multipart without an image when the server reads no JSON body. A refusal that
+        names the model, the size or the seconds marks that value refused, and the next cheapest combination is
+        tried (three creates at most, each within the budget). Returns the combination that made the job."""
+        for _ in range(3):
+            encoding = FORM_ENCODING if self.json_body_read is False else JSON_ENCODING
+            if encoding == FORM_ENCODING and self.routes["create_json"].value is None:
+                self.routes["create_json"].set(False, "the server reads no JSON body (it asks for a prompt that was sent)")
+            fields = {"model": combo.model, "size": combo.size, "seconds": combo.seconds}
+            outcome = self.create_like(encoding, prompt=True, **fields)
+            route = self.routes["create_json" if encoding == JSON_ENCODING else "create_multipart"]
+            if outcome.created:
                 self.count_job(outcome.video, **fields)
+                if outcome.video is None:
+                    route.set(False, "answered 2xx without a video object")
+                    return None
                 self.job_a = outcome.video
                 self.look_at_created(outcome)
-                return
-            if outcome.created:
-                self.count_job(None, **fields)
-                self.routes["create_json"].set(False, "answered 2xx without a video object")
-                return
-            if "prompt" in outcome.names:
-                self.json_body_read = False
-            self.routes["create_json"].set(False, self.describe_error(outcome.answer))
+                if encoding == JSON_ENCODING:
+                    route.set(True, f"job {self.short(outcome.video.id)}")
+                    self.json_body_read = True
+                else:
+                    self.notes.append("Created with multipart form data (no image): the server reads no JSON create.")
+                return combo
             if outcome.answer.status >= 500:
                 self.created += 1  # it may have made a job
-                self.notes.append("The JSON create answered a server error: it may have made a job (counted).")
-                return
-        else:
-            self.routes["create_json"].set(False, "the server reads no JSON body (it asks for a prompt that was sent)")
-        if not self.may_create(combo.cost):
+                self.notes.append(f"A create answered {outcome.answer.status}: it may have made a job (counted).")
+                return None
+            if encoding == JSON_ENCODING and "prompt" in outcome.names:
+                self.json_body_read = False
+                continue
+            blamed = outcome.names & {"model", "size", "seconds"}
+            if not blamed:
+                if encoding == JSON_ENCODING:
+                    route.set(False, self.describe_error(outcome.answer))
+                else:
+                    self.notes.append(f"A multipart create without an image was refused: "
+                                      f"{self.describe_error(outcome.answer)}")  # fmt: skip
+                return None
+            self.mark_refused(combo, blamed, self.describe_error(outcome.answer))
+            combo = cheapest(self.models, self.refused_value)
+            if combo is None or not self.may_create(combo.cost):
+                return None
+            self.progress(f"Refused ({', '.join(sorted(blamed))}); trying {combo.model}, {combo.size}, {combo.seconds} s")
+        return None
+
+    def mark_refused(self, combo: Combo, blamed: set[str], why: str) -> None:
+        facts = self.model_facts.get(combo.model)
+        if facts is None:
             return
-        outcome = self.create_like(FORM_ENCODING, prompt=True, **fields)
-        if outcome.created and outcome.video is not None:
-            self.count_job(outcome.video, **fields)
-            self.job_a = outcome.video
-            self.look_at_created(outcome)
-            self.notes.append("Created with multipart form data (no image): the server reads no JSON create.")
-        elif not outcome.created:
-            self.notes.append(f"A multipart create without an image was refused: {self.describe_error(outcome.answer)}")
+        if "model" in blamed:
+            facts.accepted.set(False, f"a create was refused: {why}")
+            # A model the server refuses takes no size or duration, whatever a check without it said.
+            facts.sizes, facts.seconds = dict.fromkeys(facts.sizes), dict.fromkeys(facts.seconds)
+            facts.how = {"size": "the model is refused", "seconds": "the model is refused"}
+        if "size" in blamed:
+            facts.sizes[combo.size] = False
+        if "seconds" in blamed:
+            facts.seconds[combo.seconds] = False
 
     def look_at_created(self, outcome: Outcome) -> None:
         answer = outcome.answer
@@ -290,7 +316,7 @@ class Jobs:
         """How a job that is gone answers a retrieve (what reconciling a lost job relies on). Only ever asked of a
         real id: an invented one can make a gateway route it elsewhere (LiteLLM falls back to api.openai.com)."""
         answer = self.call("GET", f"/videos/{seg(video_id)}")
-        self.unknown_id.set(answer.status == 404, self.describe_error(answer))
+        self.deleted_answer.set(answer.status == 404, self.describe_error(answer))
         if not answer.ok:
             self.envelopes.setdefault("retrieve", envelope_kind(answer))
 
@@ -308,7 +334,7 @@ class Jobs:
             answer = self.call("DELETE", f"/videos/{seg(video_id)}")
             if answer.ok:
                 deleted += 1
-                if self.unknown_id.value is None:
+                if self.deleted_answer.value is None:
                     self.look_up_deleted(video_id)
                 if self.routes["delete"].value is None:
                     body = answer.json()

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from providers.capabilities import COMPLETED, FAILED, IN_PROGRESS, QUEUED, STATUS_WORDS
-from videos.sora.client import SoraClient
+from videos.sora.client import SoraClient, error_message
 from videos.sora.errors import SoraError
 from videos.sora.types import RawAnswer, Video
 
@@ -57,6 +57,8 @@ class ProbeResult:
 
 
 class Prober(ValueChecks, Jobs):
+    """One probe run: what it may still create and spend, and everything it has seen so far."""
+
     def __init__(self, provider, the_plan: ProbePlan, *, allow_spend, on_progress, poll_interval, follow_timeout,
                  max_seconds, client) -> None:  # fmt: skip
         self.provider = provider
@@ -80,7 +82,7 @@ class Prober(ValueChecks, Jobs):
         self.request_id_names: set[str] = set()
         self.pending_answers = 0
         self.failed_answer = Measure()
-        self.unknown_id = Measure()
+        self.deleted_answer = Measure()
         self.remix_source = Measure()
         self.notes: list[str] = []
         # Budget and cost
@@ -146,7 +148,8 @@ class Prober(ValueChecks, Jobs):
         if names & {"retry-after", "retry-after-ms"}:
             self.headers["retry-after"].set(True, "sent with a " + str(answer.status))
 
-    def look_at_video(self, video: Video, answer_headers: dict | None = None, *, poll_after: int | None = None) -> None:
+    def look_at_video(self, video: Video, *, poll_after: int | None = None) -> None:
+        """Note the job's status word (and what it means), and whether a pending job came with a poll hint."""
         meaning = self.meaning(video)
         self.words.setdefault(video.status, meaning)
         if meaning in (QUEUED, IN_PROGRESS):
@@ -155,6 +158,7 @@ class Prober(ValueChecks, Jobs):
                 self.headers["openai-poll-after-ms"].set(True, f"{poll_after} ms")
 
     def meaning(self, video: Video) -> str:
+        """queued / in_progress / completed / failed: from the word when it is a known one, else from the job."""
         known = STATUS_WORDS.get(video.status.strip().lower())
         if known:
             return known
@@ -185,8 +189,7 @@ class Prober(ValueChecks, Jobs):
             except (ValueError, TypeError, KeyError):
                 video = None
             return Outcome(answer, video=video)
-        if not answer.ok:
-            self.envelopes.setdefault("create", envelope_kind(answer))
+        self.envelopes.setdefault("create", envelope_kind(answer))
         return Outcome(answer, names=named_fields(answer))
 
     # -- the run ---------------------------------------------------------------------------------------------------
@@ -207,10 +210,7 @@ class Prober(ValueChecks, Jobs):
             raise ProbeError(f"Cannot reach {self.client.base_url}: {exc.message}") from None
         for answer in (listed, bare.answer):
             if answer.status in (401, 403):
-                from videos.sora.client import _error_fields  # the client's own reading of an error body
-
-                message = _error_fields(answer.body, answer.content_type, answer.status, answer.reason)["message"]
-                raise ProbeError(f"{self.client.base_url} refused the key ({answer.status}): {message}")
+                raise ProbeError(f"{self.client.base_url} refused the key ({answer.status}): {error_message(answer)}")
         kinds = {envelope_kind(answer) for answer in (listed, bare.answer)}
         readable = [answer for answer in (listed, bare.answer) if answer.json() is not None]
         if not readable:
@@ -238,13 +238,11 @@ class Prober(ValueChecks, Jobs):
             self.envelopes.setdefault("list", envelope_kind(listed))
 
     def describe_error(self, answer: RawAnswer) -> str:
-        from videos.sora.client import _error_fields, _shorten
-
+        """An error answer in a line: its status and what it says."""
         if answer.ok:
             return f"{answer.status}"
-        message = _error_fields(answer.body, answer.content_type, answer.status, answer.reason)["message"]
-        message = _shorten(message, 160)
-        return f"{answer.status} {message}" if not message.startswith(str(answer.status)) else message
+        message = error_message(answer, 160)
+        return message if message.startswith(str(answer.status)) else f"{answer.status} {message}"
 
     # -- sizes, durations, models ----------------------------------------------------------------------------------
     @staticmethod
@@ -274,7 +272,7 @@ class Prober(ValueChecks, Jobs):
             envelopes=self.envelopes,
             headers=self.headers,
             failed_answer=self.failed_answer,
-            unknown_id=self.unknown_id,
+            deleted_answer=self.deleted_answer,
             remix_source=self.remix_source,
             calls=calls,
             created=self.created,

@@ -51,7 +51,7 @@ class Facts:
     envelopes: dict[str, str]
     headers: dict
     failed_answer: Any
-    unknown_id: Any
+    deleted_answer: Any
     remix_source: Any
     calls: int
     created: int
@@ -116,7 +116,7 @@ def rows(facts: Facts) -> list[Row]:
     words = ", ".join(f"{word} → {meaning}" for word, meaning in facts.status_words.items())
     table.append(Row("status words", YES if words else UNTESTED, words))
     table.append(Row("failed job answered with 2xx", mark(facts.failed_answer.value), facts.failed_answer.detail))
-    table.append(Row("a deleted job answers 404", mark(facts.unknown_id.value), facts.unknown_id.detail))
+    table.append(Row("a deleted job answers 404", mark(facts.deleted_answer.value), facts.deleted_answer.detail))
     longest, shape = _id_facts(facts)
     table.append(Row("ids", "" if longest else UNTESTED, f"{longest} characters at most; {shape}" if longest else ""))
     envelopes = "; ".join(f"{kind} ({where})" for where, kind in facts.envelopes.items())

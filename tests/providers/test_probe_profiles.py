@@ -318,3 +318,22 @@ def test_the_litellm_proxy(sim, upstream, litellm_proxy, monkeypatch):
     assert [kind for kind, *_ in watcher.jobs] == ["create", "remix", "create", "edit", "extension"]
     assert "The server is a LiteLLM 1.110.2 proxy (x-litellm-version)." in result.profile["notes"]
     assert re.search(r"5 of the probe's 5 job\(s\) stay on the provider", " ".join(result.profile["notes"]))
+
+
+def test_a_model_the_server_does_not_serve_is_refused_and_the_next_one_is_used(sim, upstream):
+    """vLLM-Omni serves one model: a registry that lists sora-2 first (cheaper) gets sora-2 marked refused by the
+    create's "Model mismatch" 400 (no job, no budget used) and the served model's job instead."""
+    provider = make_provider("vllm-two", profile_base_url(sim.url, "vllm-omni"),
+                             {"sora-2": {"720x1280": "0.01"}, **WAN_MODELS}, seconds=("4",))  # fmt: skip
+
+    result = probe(provider, allow_spend=Decimal("1"), create_budget=1, **FAST)
+
+    assert [job[1:] for job in upstream.jobs] == [(WAN, "832x480", "4")]
+    table = table_of(result)
+    assert table["model sora-2"] == (
+        N, f"a create was refused: 400 Model mismatch: request specifies 'sora-2' but server is running '{WAN}'."
+    )
+    assert table["sora-2: sizes"] == (U, "720x1280 ?, 1280x720 ?, 1024x1792 ?, 1792x1024 ?, 832x480 ? (the model is "
+                                         "refused)")  # fmt: skip
+    assert result.profile["models"]["sora-2"]["accepted"] is False and "sizes" not in result.profile["models"]["sora-2"]
+    assert table["create (JSON)"][0] == N and table["content: video"][0] == Y

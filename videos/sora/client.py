@@ -599,6 +599,13 @@ def get_client() -> SoraClient:
     )
 
 
+def error_message(answer: RawAnswer, limit: int = MESSAGE_LIMIT) -> str:
+    """What an error answer says, read as ``SoraError.message`` is (never HTML, at most ``limit`` characters).
+    The key was already redacted from a ``RawAnswer``."""
+    fields = _error_fields(answer.body, answer.headers.get("content-type", ""), answer.status, answer.reason)
+    return _shorten(fields["message"] or f"{answer.status} {answer.reason}".strip(), limit)
+
+
 def download_limits() -> dict[str, int]:
     """The largest download per variant: ``SORA_MAX_DOWNLOAD_BYTES`` (video) and ``SORA_MAX_IMAGE_BYTES``
     (thumbnail, spritesheet) from settings when Django is configured, else 2 GiB and 20 MiB."""
