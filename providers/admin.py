@@ -120,7 +120,9 @@ class ProviderAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:provider_id>/probe/", view(self.probe_view), name="providers_provider_probe"),
-            path("<int:provider_id>/probe/<uuid:run_id>/", view(self.probe_run_view), name="providers_provider_probe_run"),
+            path(
+                "<int:provider_id>/probe/<uuid:run_id>/", view(self.probe_run_view), name="providers_provider_probe_run"
+            ),
             path(
                 "<int:provider_id>/probe/<uuid:run_id>/status/", view(self.probe_status_view),
                 name="providers_provider_probe_status",

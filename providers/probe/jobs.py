@@ -75,7 +75,9 @@ class Jobs:
         for _ in range(3):
             encoding = FORM_ENCODING if self.json_body_read is False else JSON_ENCODING
             if encoding == FORM_ENCODING and self.routes["create_json"].value is None:
-                self.routes["create_json"].set(False, "the server reads no JSON body (it asks for a prompt that was sent)")
+                self.routes["create_json"].set(
+                    False, "the server reads no JSON body (it asks for a prompt that was sent)"
+                )
             fields = {"model": combo.model, "size": combo.size, "seconds": combo.seconds}
             outcome = self.create_like(encoding, prompt=True, **fields)
             route = self.routes["create_json" if encoding == JSON_ENCODING else "create_multipart"]
@@ -111,7 +113,9 @@ class Jobs:
             combo = cheapest(self.models, self.refused_value)
             if combo is None or not self.may_create(combo.cost):
                 return None
-            self.progress(f"Refused ({', '.join(sorted(blamed))}); trying {combo.model}, {combo.size}, {combo.seconds} s")
+            self.progress(
+                f"Refused ({', '.join(sorted(blamed))}); trying {combo.model}, {combo.size}, {combo.seconds} s"
+            )
         return None
 
     def mark_refused(self, combo: Combo, blamed: set[str], why: str) -> None:
@@ -197,7 +201,9 @@ class Jobs:
         if found == source.id:
             self.remix_source.set(True, "the source's id as this server gave it")
         elif found:
-            self.remix_source.set(False, f"another id ({self.short(found)}, {len(found)} characters): the upstream's own")
+            self.remix_source.set(
+                False, f"another id ({self.short(found)}, {len(found)} characters): the upstream's own"
+            )
         else:
             self.remix_source.set(None, "not given")
 
@@ -222,7 +228,9 @@ class Jobs:
             parts = {"name": (None, b"Studio probe", "text/plain"), "video": ("probe.mp4", self.mp4, "video/mp4")}
             answer = self.call("POST", "/videos/characters", files=parts)
         if answer is None or (not answer.ok and answer.status not in (404, 405) and answer.status < 500):
-            answer = self.call("POST", "/videos/characters", json_body={"name": "Studio probe", "video": {"id": source.id}})
+            answer = self.call(
+                "POST", "/videos/characters", json_body={"name": "Studio probe", "video": {"id": source.id}}
+            )
         route = self.routes["characters"]
         if not answer.ok:
             route.set(False, self.describe_error(answer))
@@ -278,7 +286,9 @@ class Jobs:
                         self.failed_answer.set(False, f"{status} with the job as the body (status {video.status!r})")
                 return video
             if time.monotonic() > deadline:
-                self.notes.append(f"Job {self.short(video_id)} still {video.status!r} when the probe stopped following.")
+                self.notes.append(
+                    f"Job {self.short(video_id)} still {video.status!r} when the probe stopped following."
+                )
                 return video
 
     # -- content ---------------------------------------------------------------------------------------------------
@@ -347,4 +357,6 @@ class Jobs:
                 if answer.status in (404, 405):
                     break
         if deleted < len(self.jobs):
-            self.notes.append(f"{len(self.jobs) - deleted} of the probe's {len(self.jobs)} job(s) stay on the provider.")
+            self.notes.append(
+                f"{len(self.jobs) - deleted} of the probe's {len(self.jobs)} job(s) stay on the provider."
+            )

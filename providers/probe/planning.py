@@ -58,7 +58,9 @@ def registry_models(provider: Provider) -> list[ProviderModel]:
     return list(provider.models.filter(is_active=True).order_by("sort_order", "name"))
 
 
-def cheapest(models: Iterable[ProviderModel], refused: Callable[[str, str, str], bool] = lambda *a: False) -> Combo | None:
+def cheapest(
+    models: Iterable[ProviderModel], refused: Callable[[str, str, str], bool] = lambda *a: False
+) -> Combo | None:
     """The cheapest (model, size, seconds) of the registry that was not measured refused (registry order on ties)."""
     best: tuple[Decimal, int, Combo] | None = None
     order = 0

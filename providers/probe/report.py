@@ -106,7 +106,9 @@ def rows(facts: Facts) -> list[Row]:
         Row(f"content: {variant}", mark(facts.variants[variant].value), facts.variants[variant].detail)
         for variant in ("thumbnail", "spritesheet")
     ]
-    table.append(Row("remixed_from_video_id is the source's id", mark(facts.remix_source.value), facts.remix_source.detail))
+    table.append(
+        Row("remixed_from_video_id is the source's id", mark(facts.remix_source.value), facts.remix_source.detail)
+    )
     for name, model in facts.models.items():
         table.append(Row(f"model {name}", mark(model.accepted.value), model.accepted.detail))
         for what, found in (("sizes", model.sizes), ("seconds", model.seconds)):

@@ -108,7 +108,9 @@ class ValueChecks:
             if not self.may_create(combo.cost):
                 self.notes.append("Value checks with a prompt skipped: no create budget or spend left for the risk.")
                 return
-            self.progress(f"Checking that a bad input_reference is refused ({encoding}), before any check with a prompt")
+            self.progress(
+                f"Checking that a bad input_reference is refused ({encoding}), before any check with a prompt"
+            )
             alone = self.create_like(encoding, prompt=True, poison=True, model=combo.model, size=combo.size,
                                      seconds=combo.seconds)  # fmt: skip
             if alone.created:
@@ -163,13 +165,17 @@ class ValueChecks:
             if "model" in missing and "model" in unknown.names:
                 self.strategies["model"] = Strategy(encoding, prompt=True, extra={"size": INVALID, "seconds": INVALID})
             if "size" in missing and "size" in both.names:
-                bad_seconds = self.create_like(encoding, prompt=True, model=combo.model, size=combo.size, seconds=INVALID)
+                bad_seconds = self.create_like(
+                    encoding, prompt=True, model=combo.model, size=combo.size, seconds=INVALID
+                )
                 if self.risky(bad_seconds, combo):
                     return
                 if "seconds" in bad_seconds.names:
                     self.strategies["size"] = Strategy(encoding, prompt=True, extra={"seconds": INVALID})
             if "seconds" in missing and "seconds" in both.names:
-                bad_size = self.create_like(encoding, prompt=True, model=combo.model, size=INVALID, seconds=combo.seconds)
+                bad_size = self.create_like(
+                    encoding, prompt=True, model=combo.model, size=INVALID, seconds=combo.seconds
+                )
                 if self.risky(bad_size, combo):
                     return
                 if "size" in bad_size.names:

@@ -45,7 +45,9 @@ def test_the_action_leads_to_the_plan_and_the_probe_runs_as_a_task(client, root,
     provider = profile_provider(sim, "openai")
     enqueued = []
     real_enqueue = tasks.enqueue_probe
-    monkeypatch.setattr(tasks, "enqueue_probe", lambda provider_id: (enqueued.append(provider_id), real_enqueue(provider_id)))
+    monkeypatch.setattr(
+        tasks, "enqueue_probe", lambda provider_id: (enqueued.append(provider_id), real_enqueue(provider_id))
+    )
     client.force_login(root)
     changelist = reverse("admin:providers_provider_changelist")
 
@@ -88,8 +90,8 @@ def test_one_provider_at_a_time(client, root, sim):
     first, second = profile_provider(sim, "openai"), profile_provider(sim, "relay")
     client.force_login(root)
 
-    response = client.post(reverse("admin:providers_provider_changelist"),
-                           {"action": "probe_provider", "_selected_action": [first.pk, second.pk]}, follow=True)  # fmt: skip
+    selected = {"action": "probe_provider", "_selected_action": [first.pk, second.pk]}
+    response = client.post(reverse("admin:providers_provider_changelist"), selected, follow=True)
 
     assert "Select exactly one provider to probe." in response.content.decode()
     assert not ProbeRun.objects.exists()

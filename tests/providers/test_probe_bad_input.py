@@ -84,7 +84,12 @@ class FakeVideos:
         variant = variant.group(1) if variant else "video"
         if variant == "thumbnail":
             return self.thumbnail(handler)
-        send(handler, 200, JPEG if variant == "spritesheet" else MP4, "image/jpeg" if variant == "spritesheet" else "video/mp4")
+        send(
+            handler,
+            200,
+            JPEG if variant == "spritesheet" else MP4,
+            "image/jpeg" if variant == "spritesheet" else "video/mp4",
+        )
 
     def delete(self, handler) -> None:
         video_id = handler.path.rsplit("/", 1)[-1]
@@ -199,7 +204,8 @@ def test_a_10_gb_thumbnail_is_refused_in_bounded_memory_and_time(key, local_serv
     table = table_of(result)
     size = "10 GiB" if announced else "larger"
     assert table["content: thumbnail"] == (
-        "✖", f"the thumbnail is {size}, more than the 20 MiB the studio accepts (SORA_MAX_IMAGE_BYTES)"
+        "✖",
+        f"the thumbnail is {size}, more than the 20 MiB the studio accepts (SORA_MAX_IMAGE_BYTES)",
     )
     assert table["content: video"][0] == table["content: spritesheet"][0] == "✔"
     assert table["content: spritesheet"][1].startswith("JPEG, 104 bytes")

@@ -81,7 +81,11 @@ NO_CREATE = {
     "statuswords": {"list": Y, "sora-2: sizes": U, "sora-2: seconds": U},
     "longids": {"list": Y, "sora-2: sizes": U, "sora-2: seconds": U},
     "relay": {"list": N, "sora-2: sizes": U, "sora-2: seconds": U},
-    "vllm-omni": {"list": Y, "Wan-AI/Wan2.2-T2V-A14B-Diffusers: sizes": Y, "Wan-AI/Wan2.2-T2V-A14B-Diffusers: seconds": Y},
+    "vllm-omni": {
+        "list": Y,
+        "Wan-AI/Wan2.2-T2V-A14B-Diffusers: sizes": Y,
+        "Wan-AI/Wan2.2-T2V-A14B-Diffusers: seconds": Y,
+    },
     "sglang": {"list": Y, "sora-2: sizes": U, "sora-2: seconds": Y},
 }
 

@@ -114,8 +114,10 @@ def test_bad_input_is_a_clear_error(sim, local_server_html):
     Provider.objects.filter(pk=provider.pk).update(base_url=local_server_html)
     with pytest.raises(CommandError) as info:
         run("provider", "probe", provider.slug, "--no-create")
-    assert str(info.value) == (f"The probe could not measure {provider.name}: {local_server_html} answers HTML "
-                               "(status 200), not the /v1/videos API: is the base URL right? It usually ends in /v1.")
+    assert str(info.value) == (
+        f"The probe could not measure {provider.name}: {local_server_html} answers HTML "
+        "(status 200), not the /v1/videos API: is the base URL right? It usually ends in /v1."
+    )
 
 
 @pytest.fixture

@@ -58,9 +58,13 @@ def sim(studio, settings, tmp_path, monkeypatch):
 
 def make_provider(slug: str, base_url: str, models: dict[str, dict[str, str]], *, seconds=("4", "8", "12"),
                   key_variable: str = KEY_VARIABLE) -> Provider:  # fmt: skip
-    provider = Provider.objects.create(slug=slug, name=f"Probe test {slug}", base_url=base_url, api_key_env=key_variable)
+    provider = Provider.objects.create(
+        slug=slug, name=f"Probe test {slug}", base_url=base_url, api_key_env=key_variable
+    )
     for order, (name, prices) in enumerate(models.items()):
-        ProviderModel.objects.create(provider=provider, name=name, prices=prices, seconds=list(seconds), sort_order=order)
+        ProviderModel.objects.create(
+            provider=provider, name=name, prices=prices, seconds=list(seconds), sort_order=order
+        )
     return provider
 
 
@@ -171,9 +175,15 @@ EXPECTED = {
     # ids video_gen_<32 hex>; vLLM's ErrorResponse (code = the status); no poll hint, no request id.
     "vllm-omni": contract_like(
         route_changes={"create (JSON)": N, "content: thumbnail": N, "content: spritesheet": N, **NO_EXTRAS},
-        models={WAN: (U, {"832x480": True, "1280x720": True, "720x1280": True, "1024x1792": True, "1792x1024": True},
-                      {"4": True, "5": True, "8": True, "12": True}, "multipart create without a prompt",
-                      "multipart create without a prompt")},  # fmt: skip
+        models={
+            WAN: (
+                U,
+                {"832x480": True, "1280x720": True, "720x1280": True, "1024x1792": True, "1792x1024": True},
+                {"4": True, "5": True, "8": True, "12": True},
+                "multipart create without a prompt",
+                "multipart create without a prompt",
+            )
+        },  # fmt: skip
         failed=(N, "500 with the job as the body (status 'failed')"),
         ids=(42, 42, r"video_gen_ \+ 32 hex"),
         envelope="openai (code = HTTP status) (create)",
@@ -189,8 +199,13 @@ EXPECTED = {
     "sglang": contract_like(
         route_changes={"content: thumbnail": N, "content: spritesheet": N, **NO_EXTRAS},
         models={
-            name: (U, {size: None for size in ("720x1280", "1280x720", "1024x1792", "1792x1024", "832x480")},
-                   {"4": True, "8": True, "12": True, "5": True}, None, "json create without a prompt")
+            name: (
+                U,
+                {size: None for size in ("720x1280", "1280x720", "1024x1792", "1792x1024", "832x480")},
+                {"4": True, "8": True, "12": True, "5": True},
+                None,
+                "json create without a prompt",
+            )
             for name in SORA_MODELS
         },  # fmt: skip
         ids=(36, 36, "uuid"),
@@ -204,8 +219,16 @@ EXPECTED = {
     # its own size check for Sora models, then the contract upstream (wrapped); task_ ids; the request id in
     # X-Oneapi-Request-Id; no poll hint; a deleted job cannot be asked about (no delete).
     "relay": contract_like(
-        route_changes={"list": N, "delete": N, "content: thumbnail": N, "content: spritesheet": N, "edits": N,
-                       "extensions": N, "characters": N, "remixed_from_video_id is the source's id": N},  # fmt: skip
+        route_changes={
+            "list": N,
+            "delete": N,
+            "content: thumbnail": N,
+            "content: spritesheet": N,
+            "edits": N,
+            "extensions": N,
+            "characters": N,
+            "remixed_from_video_id is the source's id": N,
+        },  # fmt: skip
         deleted=U,
         ids=(37, 37, r"task_ \+ 32 letters and digits"),
         envelope="new-api (create)",
@@ -293,8 +316,14 @@ def test_the_litellm_proxy(sim, upstream, litellm_proxy, monkeypatch):
 
     order = "json create with a bad seconds checked after it"
     expected = contract_like(
-        route_changes={"list": N, "delete": N, "content: thumbnail": N, "content: spritesheet": N, "characters": U,
-                       "remixed_from_video_id is the source's id": N},  # fmt: skip
+        route_changes={
+            "list": N,
+            "delete": N,
+            "content: thumbnail": N,
+            "content: spritesheet": N,
+            "characters": U,
+            "remixed_from_video_id is the source's id": N,
+        },  # fmt: skip
         models={
             "sora-2": (Y, SORA_2_SIZES, {value: None for value in CONTRACT_SECONDS}, order, None),
             "sora-2-pro": (Y, SORA_2_PRO_SIZES, {value: None for value in CONTRACT_SECONDS}, order, None),
@@ -331,7 +360,8 @@ def test_a_model_the_server_does_not_serve_is_refused_and_the_next_one_is_used(s
     assert [job[1:] for job in upstream.jobs] == [(WAN, "832x480", "4")]
     table = table_of(result)
     assert table["model sora-2"] == (
-        N, f"a create was refused: 400 Model mismatch: request specifies 'sora-2' but server is running '{WAN}'."
+        N,
+        f"a create was refused: 400 Model mismatch: request specifies 'sora-2' but server is running '{WAN}'.",
     )
     assert table["sora-2: sizes"] == (U, "720x1280 ?, 1280x720 ?, 1024x1792 ?, 1792x1024 ?, 832x480 ? (the model is "
                                          "refused)")  # fmt: skip

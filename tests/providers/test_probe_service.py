@@ -25,7 +25,8 @@ def fake(key, local_server):
 
 
 @pytest.mark.parametrize(
-    "who", ["member", "staff", "inactive superuser", "nobody"],
+    "who",
+    ["member", "staff", "inactive superuser", "nobody"],
 )
 def test_only_superusers_or_the_studio_may_probe(fake, who):
     provider = make_provider("fake", fake.url, SORA_MODELS)
@@ -85,7 +86,9 @@ def test_a_superuser_probe_is_stored_and_a_later_one_replaces_it(fake):
 
 def test_the_key_never_reaches_the_stored_profile(fake):
     """A server that echoes the key in its errors: what the probe stores says [redacted] instead."""
-    fake.server.routes.insert(0, ("GET", re.compile(r"^/v1/videos\?"), answer(400, {"error": {"message": f"bad {KEY}"}})))
+    fake.server.routes.insert(
+        0, ("GET", re.compile(r"^/v1/videos\?"), answer(400, {"error": {"message": f"bad {KEY}"}}))
+    )
     provider = make_provider("fake", fake.url, SORA_MODELS)
 
     result = provider_probe(actor=Actor.system("test"), provider=provider, allow_spend=Decimal("1"), create_budget=1,

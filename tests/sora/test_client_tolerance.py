@@ -179,7 +179,13 @@ def test_a_fastapi_detail_string_is_the_message(client, transport):
 
     error = raised(client)
 
-    assert (error.status, error.message, error.type, error.code, error.param) == (404, "Video not found", None, None, None)
+    assert (error.status, error.message, error.type, error.code, error.param) == (
+        404,
+        "Video not found",
+        None,
+        None,
+        None,
+    )
 
 
 def test_a_detail_that_only_repeats_the_reason_reads_as_the_status_line(client, transport):
@@ -210,7 +216,12 @@ def test_a_new_api_task_error_gives_its_message_and_code(client, transport):
 
     error = raised(client, lambda c: c.create("x", model="sora-2", size="9x9"))
 
-    assert (error.status, error.message, error.code, error.type) == (400, "sora-2 size is invalid", "invalid_size", None)
+    assert (error.status, error.message, error.code, error.type) == (
+        400,
+        "sora-2 size is invalid",
+        "invalid_size",
+        None,
+    )
 
 
 def test_a_relayed_upstream_body_inside_the_message_gives_the_upstreams_message(client, transport):
@@ -251,7 +262,9 @@ def test_vllm_envelope_with_an_integer_code(client, transport):
 
     error = raised(client, lambda c: c.create("x"))
 
-    assert error.message == "1 validation error: {'type': 'missing', 'loc': ['body', 'prompt'], 'msg': 'Field required'}"
+    assert (
+        error.message == "1 validation error: {'type': 'missing', 'loc': ['body', 'prompt'], 'msg': 'Field required'}"
+    )
     assert (error.type, error.code) == ("Bad Request", "400")
 
 
@@ -324,7 +337,8 @@ def test_a_post_that_is_redirected_is_not_followed(client, transport):
         (b'{"id": "video_1", "status": ', "application/json",
          "the server answered something that is not JSON (status 200, application/json)"),
         (b"", "application/json", "the server answered an empty body (status 200) where JSON was expected"),
-        (b'["not", "an", "object"]', "application/json", "unexpected response body: expected a JSON object for a video, "
+        (b'["not", "an", "object"]', "application/json",
+         "unexpected response body: expected a JSON object for a video, "
          "got list"),
     ],
     ids=["html", "garbage", "empty", "array"],
@@ -392,7 +406,8 @@ def test_error_objects_of_other_servers(error, code, message):
     "status, error, looks_failed",
     [
         ("failed", None, True), ("FAILURE", None, True), ("cancelled", None, True), ("expired", None, True),
-        ("error", None, True), ("completed", None, False), ("done", None, False), ("processing", {"message": "x"}, False),
+        ("error", None, True), ("completed", None, False), ("done", None, False),
+        ("processing", {"message": "x"}, False),
         ("weird", {"message": "x"}, True),
     ],
 )  # fmt: skip
@@ -441,7 +456,9 @@ def test_a_download_announced_larger_than_its_cap_is_refused_before_reading(clie
     with pytest.raises(SoraError) as info:
         client.download(VID, sink, variant="thumbnail")
 
-    assert info.value.message == "the thumbnail is 10 GiB, more than the 20 MiB the studio accepts (SORA_MAX_IMAGE_BYTES)"
+    assert (
+        info.value.message == "the thumbnail is 10 GiB, more than the 20 MiB the studio accepts (SORA_MAX_IMAGE_BYTES)"
+    )
     assert not info.value.retryable and sink.writes == []
     assert transport.responses[0].raw.let_go
 
@@ -524,7 +541,10 @@ def test_vllm_omni_failed_job_comes_back_from_retrieve(sim_profile_url):
     assert video.error.message == "Video generation failed (simulated)."
     with pytest.raises(SoraError) as info:
         sora.download(created.id, io.BytesIO())
-    assert (info.value.status, info.value.message) == (422, "Video generation failed. Check job status for error details.")
+    assert (info.value.status, info.value.message) == (
+        422,
+        "Video generation failed. Check job status for error details.",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -586,7 +606,9 @@ def test_connection_refused_is_a_retryable_transport_error():
 
 @pytest.mark.parametrize("announced", [None, 10 * 1024**3], ids=["streamed", "announced"])
 def test_a_10_gb_thumbnail_is_refused_quickly_without_filling_memory(local_server, announced):
-    local_server.route("GET", "/content", endless(local_server, 200, "image/webp", b"RIFF\0\0\0\0WEBP", length=announced))
+    local_server.route(
+        "GET", "/content", endless(local_server, 200, "image/webp", b"RIFF\0\0\0\0WEBP", length=announced)
+    )
     sink = ChunkSink()
     started = time.monotonic()
 
