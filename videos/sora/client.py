@@ -254,7 +254,7 @@ class SoraClient:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         data: Mapping[str, str] | None = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        files: Mapping[str, tuple[str | None, bytes, str]] | None = None,
         accept: str = JSON,
         max_bytes: int = ERROR_BODY_LIMIT,
     ) -> RawAnswer:
