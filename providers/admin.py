@@ -158,7 +158,7 @@ class ProviderAdmin(admin.ModelAdmin):
                     form.add_error(None, exc)
                 else:
                     return redirect("admin:providers_provider_probe_run", provider.pk, run.public_id)
-        active = provider.probe_runs.filter(status__in=ProbeRun.ACTIVE).first()
+        active = provider.probe_runs.filter(state__in=ProbeRun.ACTIVE).first()
         context = {
             **self.admin_site.each_context(request),
             "title": f"Probe {provider.name}",
@@ -192,7 +192,7 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def probe_status_view(self, request: HttpRequest, provider_id: int, run_id) -> JsonResponse:
         run = self._run(request, provider_id, run_id)
-        return JsonResponse({"status": run.status, "done": not run.is_active, "html": self.progress_html(run)})
+        return JsonResponse({"state": run.state, "done": not run.is_active, "html": self.progress_html(run)})
 
     def progress_html(self, run: ProbeRun) -> str:
         from providers.probe import Row
@@ -214,10 +214,10 @@ class ProviderAdmin(admin.ModelAdmin):
 class ProbeRunAdmin(admin.ModelAdmin):
     """The probe's runs, read-only (superusers only): who asked, the limits, and how it ended."""
 
-    list_display = ("created_at", "provider", "status", "requested_by", "create_budget", "allow_spend", "finished_at")
-    list_filter = ("status", "provider")
+    list_display = ("created_at", "provider", "state", "requested_by", "create_budget", "allow_spend", "finished_at")
+    list_filter = ("state", "provider")
     list_select_related = ("provider", "requested_by")
-    fields = ("public_id", "provider", "requested_by", "status", "create_budget", "allow_spend", "error",
+    fields = ("public_id", "provider", "requested_by", "state", "create_budget", "allow_spend", "error",
               "created_at", "started_at", "finished_at", "page")  # fmt: skip
     readonly_fields = fields
 

@@ -122,19 +122,19 @@ def probe_run_request(*, actor: Actor, provider: Provider, allow_spend: object, 
 
 def _fail_stale_runs(provider: Provider) -> None:
     cutoff = timezone.now() - STALE_AFTER
-    ProbeRun.objects.filter(provider=provider, status__in=ProbeRun.ACTIVE, updated_at__lt=cutoff).update(
-        status=ProbeRun.Status.FAILED, error="Interrupted: no progress for two hours.", finished_at=timezone.now()
+    ProbeRun.objects.filter(provider=provider, state__in=ProbeRun.ACTIVE, updated_at__lt=cutoff).update(
+        state=ProbeRun.State.FAILED, error="Interrupted: no progress for two hours.", finished_at=timezone.now()
     )
 
 
 def probe_run_execute(*, provider_id: int, **options) -> ProbeRun | None:
     """Run the oldest queued probe of a provider (the task). Safe to call twice: a run is claimed once."""
-    run = ProbeRun.objects.filter(provider_id=provider_id, status=ProbeRun.Status.QUEUED).order_by("created_at").first()
+    run = ProbeRun.objects.filter(provider_id=provider_id, state=ProbeRun.State.QUEUED).order_by("created_at").first()
     if run is None:
         return None
     now = timezone.now()
-    claimed = ProbeRun.objects.filter(pk=run.pk, status=ProbeRun.Status.QUEUED).update(
-        status=ProbeRun.Status.RUNNING, started_at=now
+    claimed = ProbeRun.objects.filter(pk=run.pk, state=ProbeRun.State.QUEUED).update(
+        state=ProbeRun.State.RUNNING, started_at=now
     )
     if claimed != 1:
         return None
@@ -157,17 +157,17 @@ def probe_run_execute(*, provider_id: int, **options) -> ProbeRun | None:
     except (ProbeError, PermissionDenied, ValidationError) as exc:
         message = exc.message if isinstance(exc, ProbeError) else "; ".join(getattr(exc, "messages", [str(exc)]))
         ProbeRun.objects.filter(pk=run.pk).update(
-            status=ProbeRun.Status.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
+            state=ProbeRun.State.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
         )
     except Exception:
         log.exception("probe of provider %s failed", run.provider_id)
         ProbeRun.objects.filter(pk=run.pk).update(
-            status=ProbeRun.Status.FAILED, error="The probe stopped on an unexpected error (see the worker's log).",
+            state=ProbeRun.State.FAILED, error="The probe stopped on an unexpected error (see the worker's log).",
             finished_at=timezone.now(), updated_at=timezone.now(),
         )  # fmt: skip
     else:
         ProbeRun.objects.filter(pk=run.pk).update(
-            status=ProbeRun.Status.DONE, table=result.profile["table"], finished_at=timezone.now(),
+            state=ProbeRun.State.DONE, table=result.profile["table"], finished_at=timezone.now(),
             updated_at=timezone.now(),
         )  # fmt: skip
     run.refresh_from_db()

@@ -66,7 +66,7 @@ def test_the_action_leads_to_the_plan_and_the_probe_runs_as_a_task(client, root,
     assert enqueued == [provider.pk]  # the task got the provider id, nothing else
     assert started.status_code == 302
     assert started["Location"] == reverse("admin:providers_provider_probe_run", args=[provider.pk, run.public_id])
-    assert (run.status, run.requested_by, run.create_budget, run.allow_spend) == ("done", root, 3, Decimal("1.20"))
+    assert (run.state, run.requested_by, run.create_budget, run.allow_spend) == ("done", root, 3, Decimal("1.20"))
     assert [job[0] for job in upstream.jobs] == ["create", "remix", "create"]
     assert run.progress[0][1] == f"Probing {provider.name} at {provider.base_url}"
 
@@ -77,7 +77,7 @@ def test_the_action_leads_to_the_plan_and_the_probe_runs_as_a_task(client, root,
 
     status = client.get(reverse("admin:providers_provider_probe_status", args=[provider.pk, run.public_id]))
     data = json.loads(status.content)
-    assert (data["status"], data["done"]) == ("done", True) and "capability-table" in data["html"]
+    assert (data["state"], data["done"]) == ("done", True) and "capability-table" in data["html"]
 
     provider.refresh_from_db()
     change = client.get(reverse("admin:providers_provider_change", args=[provider.pk])).content.decode()
@@ -99,7 +99,7 @@ def test_one_provider_at_a_time(client, root, sim):
 
 def test_a_second_probe_waits_for_the_first(client, root, sim, upstream):
     provider = profile_provider(sim, "openai")
-    running = ProbeRun.objects.create(provider=provider, requested_by=root, status="running", allow_spend=1)
+    running = ProbeRun.objects.create(provider=provider, requested_by=root, state="running", allow_spend=1)
     client.force_login(root)
 
     page = client.get(probe_url(provider)).content.decode()
@@ -132,13 +132,13 @@ def test_no_create_from_the_admin(client, root, sim, upstream):
     client.post(probe_url(provider), {"create_budget": "3", "allow_spend": "5", "no_create": "on"})
 
     run = ProbeRun.objects.get()
-    assert (run.status, run.create_budget) == ("done", 0)
+    assert (run.state, run.create_budget) == ("done", 0)
     assert upstream.jobs == []
 
 
 def test_staff_who_are_not_superusers_neither_see_nor_run_it(client, clerk, root, sim, upstream):
     provider = profile_provider(sim, "openai")
-    run = ProbeRun.objects.create(provider=provider, requested_by=root, status="done", allow_spend=1)
+    run = ProbeRun.objects.create(provider=provider, requested_by=root, state="done", allow_spend=1)
     client.force_login(clerk)
 
     changelist = client.get(reverse("admin:providers_provider_changelist")).content.decode()
@@ -163,7 +163,7 @@ def test_the_task_checks_again_who_asked(sim, clerk, upstream):
     tasks.probe_provider(provider.pk)
 
     run = ProbeRun.objects.get()
-    assert run.status == "failed"
+    assert run.state == "failed"
     assert run.error == "Only superusers may probe a provider: it uses the provider's key and may spend money."
     assert upstream.jobs == [] and run.progress == []
     provider.refresh_from_db()
@@ -178,7 +178,7 @@ def test_a_probe_that_cannot_measure_fails_its_run_with_the_reason(client, root,
     client.post(probe_url(provider), {"create_budget": "1", "allow_spend": "1"})
 
     run = ProbeRun.objects.get()
-    assert run.status == "failed"
+    assert run.state == "failed"
     assert run.error == (f"The provider {provider.name} needs its key in the environment variable PROVIDER_PROBE_KEY, "
                          "which is empty on this server.")  # fmt: skip
     page = client.get(reverse("admin:providers_provider_probe_run", args=[provider.pk, run.public_id]))
