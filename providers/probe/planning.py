@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from providers.models import Provider, ProviderModel
-from videos.sora.catalog import SECONDS
+from videos.sora.catalog import ALL_SIZES, SECONDS
 
 from .constants import JOB_KINDS, JOB_LABELS, ProbeError
 
@@ -58,14 +58,26 @@ def registry_models(provider: Provider) -> list[ProviderModel]:
     return list(provider.models.filter(is_active=True).order_by("sort_order", "name"))
 
 
+def size_order(size: str) -> tuple[int, str]:
+    """Sizes in the contract's order, then any others by name: a registry's price keys come back in another order
+    from PostgreSQL's jsonb than from SQLite, and the probe must choose (and report) the same way on both."""
+    return (ALL_SIZES.index(size), size) if size in ALL_SIZES else (len(ALL_SIZES), size)
+
+
+def registry_sizes(spec: ProviderModel) -> list[str]:
+    return sorted(spec.prices or {}, key=size_order)
+
+
 def cheapest(
     models: Iterable[ProviderModel], refused: Callable[[str, str, str], bool] = lambda *a: False
 ) -> Combo | None:
-    """The cheapest (model, size, seconds) of the registry that was not measured refused (registry order on ties)."""
+    """The cheapest (model, size, seconds) of the registry that was not measured refused (on ties: the registry's
+    model order, the contract's size order, the registry's seconds order)."""
     best: tuple[Decimal, int, Combo] | None = None
     order = 0
     for spec in models:
-        for size, price in (spec.prices or {}).items():
+        for size in registry_sizes(spec):
+            price = spec.prices[size]
             for seconds in spec.seconds or SECONDS:
                 order += 1
                 if refused(spec.name, size, str(seconds)):

@@ -8,7 +8,7 @@ from providers.models import ProviderModel
 from videos.sora.catalog import ALL_SIZES, SECONDS
 
 from .constants import EXTRA_SECONDS, EXTRA_SIZES, FORM_ENCODING, INVALID, JSON_ENCODING, POISON_FIELD, UNKNOWN_MODEL
-from .planning import Combo
+from .planning import Combo, registry_sizes
 from .reading import Outcome
 
 
@@ -224,10 +224,10 @@ class ValueChecks:
             facts.accepted.set(accepted, self.how("model"))
             if accepted is False:
                 return
-        registry_sizes = list(spec.prices or {})
+        sizes = registry_sizes(spec)
         registry_seconds = [str(value) for value in spec.seconds or ()]
         for name, candidates in (
-            ("size", registry_sizes + [s for s in (*ALL_SIZES, *EXTRA_SIZES) if s not in registry_sizes]),
+            ("size", sizes + [s for s in (*ALL_SIZES, *EXTRA_SIZES) if s not in sizes]),
             ("seconds", registry_seconds + [s for s in (*SECONDS, *EXTRA_SECONDS) if s not in registry_seconds]),
         ):
             target = facts.sizes if name == "size" else facts.seconds

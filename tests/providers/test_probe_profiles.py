@@ -178,7 +178,7 @@ EXPECTED = {
         models={
             WAN: (
                 U,
-                {"832x480": True, "1280x720": True, "720x1280": True, "1024x1792": True, "1792x1024": True},
+                {"1280x720": True, "832x480": True, "720x1280": True, "1024x1792": True, "1792x1024": True},
                 {"4": True, "5": True, "8": True, "12": True},
                 "multipart create without a prompt",
                 "multipart create without a prompt",
