@@ -237,7 +237,7 @@ class ValueChecks:
 
     def how(self, name: str) -> str:
         strategy = self.strategies.get(name)
-        return strategy.describe() if strategy else "not checked: no create that names a bad value without risk"
+        return strategy.describe() if strategy else f"not checked: the server named no bad {name} without risk"
 
     def refused_value(self, model: str, size: str, seconds: str) -> bool:
         facts = self.model_facts.get(model)
