@@ -391,6 +391,10 @@ if OPENAI_WEBHOOK_SECRET and not OPENAI_WEBHOOK_SECRET.startswith("whsec_"):
 SORA_TIMEOUT_CONNECT = env_float("SORA_TIMEOUT_CONNECT", 5.0, minimum=0.1)
 SORA_TIMEOUT_READ = env_float("SORA_TIMEOUT_READ", 60.0, minimum=0.1)
 SORA_MAX_RETRIES = env_int("SORA_MAX_RETRIES", 3, minimum=0, maximum=10)
+# The largest file the studio downloads from a provider: the video, and a thumbnail or spritesheet (bytes). A larger
+# one is refused with a permanent error (a server must not fill the disk).
+SORA_MAX_DOWNLOAD_BYTES = env_int("SORA_MAX_DOWNLOAD_BYTES", 2 * 1024**3, minimum=1024)
+SORA_MAX_IMAGE_BYTES = env_int("SORA_MAX_IMAGE_BYTES", 20 * 1024**2, minimum=1024)
 
 # The studio's product rule (not an OpenAI one): a video can be remixed for this long after it was created.
 REMIX_WINDOW_HOURS = env_int("REMIX_WINDOW_HOURS", 24, minimum=1)

@@ -142,3 +142,59 @@ class ProviderModel(models.Model):
 
     def cost(self, size: str, seconds: int) -> Decimal:
         return self.price_per_second(size) * int(seconds)
+
+
+class ProbeRun(models.Model):
+    """One run of the conformance probe on a provider (providers/probe/), asked for in the admin and run as a task.
+
+    Its progress lines and, once done, its table are kept so the admin's page can show them while it runs and after.
+    The capability profile itself goes on the provider (``Provider.profile``).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="probe_runs")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Named state, not status: a video job's status has one writer (videos/lifecycle.py), checked by name.
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    create_budget = models.PositiveSmallIntegerField(default=3)
+    allow_spend = models.DecimalField(max_digits=10, decimal_places=2)
+    # [[ISO time, message], ...] in the order the probe said them.
+    progress = models.JSONField(default=list, blank=True)
+    # The probe's table once done: [[capability, mark, detail], ...].
+    table = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["queued", "running", "done", "failed"]), name="providers_proberun_state_valid"
+            ),
+            models.CheckConstraint(condition=Q(allow_spend__gte=0), name="providers_proberun_spend_not_negative"),
+            # One probe at a time per provider (two would share its jobs, its budget and its rate limits).
+            models.UniqueConstraint(
+                fields=["provider"], condition=Q(state__in=["queued", "running"]),
+                name="providers_proberun_one_active_per_provider",
+            ),  # fmt: skip
+        ]
+
+    def __str__(self) -> str:
+        return f"Probe {self.public_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE

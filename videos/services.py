@@ -410,6 +410,8 @@ def video_apply_remote(*, video: Video, remote, actor: Actor = SYSTEM) -> Video:
     """Bring our row up to date with the upstream job (from a poll, a webhook or a create response)."""
     now = timezone.now()
     meaning = video.provider.capabilities.status_of(remote.status)
+    if meaning is None and remote.looks_failed or remote.http_status is not None and remote.http_status >= 400:
+        meaning = "failed"  # a failure in other words, or a failed job answered with an error status (vLLM-Omni)
     if meaning in (Status.QUEUED, Status.IN_PROGRESS):
         video.progress = max(video.progress, min(99, int(remote.progress or 0)))
         lifecycle.record_progress(

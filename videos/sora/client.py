@@ -14,7 +14,17 @@ Reliability rules (contract section 6, ECOSYSTEM 7.2):
   second paid job;
 - redirects are followed for GET only, to the base URL's own origin; a download may also follow an https
   redirect to another host (a CDN), without the Authorization header (no SSRF over plain http, no key leak);
-- downloads stream in chunks into any object with ``.write(bytes)``, hashing and counting on the way.
+- downloads stream in chunks into any object with ``.write(bytes)``, hashing and counting on the way, up to a
+  maximum size per variant (``SORA_MAX_DOWNLOAD_BYTES`` for the video, ``SORA_MAX_IMAGE_BYTES`` for thumbnails
+  and spritesheets): beyond it the download stops with a permanent error;
+- every answer is read with a cap: a JSON answer at most ``JSON_BODY_LIMIT`` bytes, an error at most
+  ``ERROR_BODY_LIMIT`` (a 10 GB error page never reaches memory).
+
+Servers other than OpenAI's (``/work/shared/PROVIDERS.md``) are tolerated: error bodies in FastAPI's
+``{"detail": ...}``, new-api's ``{"code", "message", "data"}``, LiteLLM's wrapped ``"litellm.XError: OpenAIException -
+{upstream json}"`` (the upstream's own message is used), plain text or HTML (never echoed: the status line is used)
+all become a short ``SoraError.message``; a retrieve answered non-2xx with a failed job as its body (vLLM-Omni)
+returns that job instead of raising, so the pipeline ends the video with the upstream's error.
 
 The API key is sent in the ``Authorization`` header and nowhere else: not in a log line, an exception message or
 a repr. Anything a server echoes back is redacted before it reaches a ``SoraError``.
@@ -31,6 +41,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
+from http import HTTPStatus
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -39,7 +50,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from .catalog import VARIANTS
 from .errors import SoraError
-from .types import DeletedVideo, Download, ImageUpload, Video, VideoPage
+from .types import DeletedVideo, Download, ImageUpload, RawAnswer, Video, VideoPage
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +66,15 @@ INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_REDIRECTS = 5
 DOWNLOAD_CHUNK_SIZE = 1024 * 1024
-# How much of an error body is read (a streamed error response is never read whole).
+# How much of an error body is read (an error response is never read whole).
 ERROR_BODY_LIMIT = 64 * 1024
+# The largest JSON answer read (a list page of 100 videos with 1,000-character ids is about 300 KB).
+JSON_BODY_LIMIT = 16 * 1024 * 1024
+# The longest SoraError message made from what a server sent (the middle is cut out beyond it).
+MESSAGE_LIMIT = 600
+# The largest download per variant, unless settings (or the caller) say otherwise.
+DEFAULT_MAX_VIDEO_BYTES = 2 * 1024**3
+DEFAULT_MAX_IMAGE_BYTES = 20 * 1024**2
 REDACTED = "[redacted]"
 # Answers after which a create may or may not have happened upstream (429, 408 and 503 say "not processed").
 MAYBE_PROCESSED = (500, 502, 504)
@@ -86,6 +104,7 @@ class SoraClient:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         session: requests.Session | None = None,
+        max_download_bytes: Mapping[str, int] | None = None,
     ) -> None:
         api_key = (api_key or "").strip()  # a key read from a file often ends in a newline
         if not api_key:
@@ -110,6 +129,10 @@ class SoraClient:
         self.session = session or requests.Session()
         self.sleep: Callable[[float], None] = time.sleep
         self.random: Callable[[], float] = random.random
+        # The most bytes a download of each variant may have (settings by default).
+        self.max_download_bytes: dict[str, int] = {**download_limits(), **(max_download_bytes or {})}
+        # How many HTTP requests this client sent (each redirect and each retry counts).
+        self.calls = 0
 
     def __repr__(self) -> str:
         return f"SoraClient(base_url={self.base_url!r}, timeout={self.timeout!r}, max_retries={self.max_retries})"
@@ -160,8 +183,12 @@ class SoraClient:
         return self._video(response, idempotent=False)
 
     def retrieve(self, video_id: str) -> Video:
-        """``GET /videos/{id}``: the job's latest state (``poll_after_ms`` set when the server suggests one)."""
-        response = self._send("GET", f"/videos/{_segment(video_id)}")
+        """``GET /videos/{id}``: the job's latest state (``poll_after_ms`` set when the server suggests one).
+
+        A server that answers a failed job with an error status and the job as the body (vLLM-Omni: 500 or 400)
+        gives that job back, with ``http_status`` saying how it came, instead of an error that would be retried.
+        """
+        response = self._send("GET", f"/videos/{_segment(video_id)}", failed_job_ok=True)
         return self._video(response)
 
     def list_page(self, *, after: str | None = None, limit: int | None = None, order: str | None = None) -> VideoPage:
@@ -196,23 +223,78 @@ class SoraClient:
         return self._video(response, idempotent=False)
 
     def download(
-        self, video_id: str, dest: Writable, *, variant: str = "video", chunk_size: int = DOWNLOAD_CHUNK_SIZE
+        self,
+        video_id: str,
+        dest: Writable,
+        *,
+        variant: str = "video",
+        chunk_size: int = DOWNLOAD_CHUNK_SIZE,
+        max_bytes: int | None = None,
+        max_seconds: float | None = None,
     ) -> Download:
         """``GET /videos/{id}/content?variant=...``, streamed chunk by chunk into ``dest``.
 
         Returns the byte count and SHA-256 of what was written. A failure before the first byte is retried like
         any GET; a failure mid-stream raises a retryable ``SoraError`` (``dest`` then holds a partial file: start
-        again with a fresh one).
+        again with a fresh one). More than ``max_bytes`` (default: the variant's limit) is a permanent error, a
+        stream still running after ``max_seconds`` (default: none) a retryable one.
         """
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+        limit = self.max_download_bytes[variant] if max_bytes is None else int(max_bytes)
         response = self._send(
             "GET", f"/videos/{_segment(video_id)}/content", params={"variant": variant}, accept=BINARY, stream=True
         )
         try:
-            return self._stream_into(response, dest, variant=variant, chunk_size=chunk_size)
+            return self._stream_into(
+                response, dest, variant=variant, chunk_size=chunk_size, limit=limit, max_seconds=max_seconds
+            )
         finally:
             response.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str | None, bytes, str]] | None = None,
+        accept: str = JSON,
+        max_bytes: int = ERROR_BODY_LIMIT,
+    ) -> RawAnswer:
+        """One request, sent once (no retry), whatever the answer: for studying a server (the conformance probe).
+
+        ``path`` is relative to the base URL. Any HTTP status comes back as a ``RawAnswer`` with at most
+        ``max_bytes`` of body (the key redacted); a transport failure or a refused redirect raises ``SoraError``.
+        """
+        try:
+            response = self._attempt(
+                method, self.base_url + path, params=params, json_body=json_body, data=data, files=files,
+                accept=accept, stream=True,
+            )  # fmt: skip
+            failure = None
+        except requests.RequestException as exc:
+            failure = self._transport_error(exc, method=method, path=path, idempotent=method == "GET")
+        if failure is not None:
+            raise failure
+        try:
+            body, truncated = _read_capped(response, max_bytes)
+        except requests.RequestException as exc:
+            raise SoraError(
+                f"{method} {path}: the answer broke off ({type(exc).__name__})", status=response.status_code,
+                retryable=True,
+            ) from None  # fmt: skip
+        finally:
+            response.close()
+        return RawAnswer(
+            status=response.status_code,
+            reason=_reason(response),
+            headers={name.lower(): self._redact(value) for name, value in response.headers.items()},
+            body=body.replace(self._api_key.encode(), REDACTED.encode()),
+            truncated=truncated,
+        )
 
     # -----------------------------------------------------------------------------------------------------------
     # Parsing at the edge
@@ -220,34 +302,88 @@ class SoraClient:
     def _video(self, response: requests.Response, *, idempotent: bool = True) -> Video:
         poll_after_ms = _int_header(response, "openai-poll-after-ms")
         request_id = _request_id(response)
+        status = response.status_code
         return self._parse(
             response,
-            lambda data: Video.from_json(data, poll_after_ms=poll_after_ms, request_id=request_id),
+            lambda data: Video.from_json(data, poll_after_ms=poll_after_ms, request_id=request_id, http_status=status),
             idempotent=idempotent,
         )
 
     def _parse(self, response: requests.Response, parser: Callable[[Any], T], *, idempotent: bool = True) -> T:
-        try:
-            return parser(json.loads(response.content))
-        except (ValueError, TypeError, KeyError) as exc:
+        def unreadable(message: str) -> SoraError:
             # A 2xx we cannot read. After a create/remix the job exists upstream but we lack its id.
-            raise SoraError(
-                f"unexpected response body: {self._redact(str(exc))[:200]}",
+            return SoraError(
+                message,
                 status=response.status_code,
                 retryable=False,
                 request_id=_request_id(response),
                 maybe_created=not idempotent,
-            ) from None
+            )
 
-    def _stream_into(self, response: requests.Response, dest: Writable, *, variant: str, chunk_size: int) -> Download:
+        try:
+            body, truncated = _consume(response, JSON_BODY_LIMIT)
+        except requests.RequestException as exc:
+            raise unreadable(f"the answer broke off ({type(exc).__name__})") from None
+        if truncated:
+            raise unreadable(f"the server's answer is larger than {_human_bytes(JSON_BODY_LIMIT)}")
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise unreadable(_not_json(response, body)) from None
+        try:
+            return parser(data)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise unreadable(f"unexpected response body: {_shorten(self._redact(str(exc)), 200)}") from None
+
+    def _failed_job(self, response: requests.Response, body: bytes) -> bool:
+        """Whether an error answer's body is a video job that failed (vLLM-Omni answers a failed job's retrieve
+        with 500 or 400 and the job as the body)."""
+        try:
+            video = Video.from_json(json.loads(body))
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return False
+        return video.looks_failed
+
+    def _stream_into(
+        self,
+        response: requests.Response,
+        dest: Writable,
+        *,
+        variant: str,
+        chunk_size: int,
+        limit: int,
+        max_seconds: float | None,
+    ) -> Download:
+        def too_large(size: str) -> SoraError:
+            return SoraError(
+                f"the {variant} is {size}, more than the {_human_bytes(limit)} the studio accepts "
+                f"({'SORA_MAX_DOWNLOAD_BYTES' if variant == 'video' else 'SORA_MAX_IMAGE_BYTES'})",
+                status=response.status_code,
+                retryable=False,
+                request_id=_request_id(response),
+            )
+
+        announced = _int_header(response, "content-length")
+        if announced is not None and "content-encoding" not in response.headers and announced > limit:
+            raise too_large(_human_bytes(announced))
         digest = hashlib.sha256()
         count = 0
+        started = time.monotonic()
         try:
             for chunk in response.iter_content(chunk_size=chunk_size):
                 if chunk:
+                    if count + len(chunk) > limit:
+                        raise too_large("larger")
                     dest.write(chunk)
                     digest.update(chunk)
                     count += len(chunk)
+                if max_seconds is not None and time.monotonic() - started > max_seconds:
+                    raise SoraError(
+                        f"the {variant} download took longer than {max_seconds:g} s (stopped after {count} bytes)",
+                        status=response.status_code,
+                        retryable=True,
+                        request_id=_request_id(response),
+                    )
         except requests.RequestException as exc:
             raise SoraError(
                 f"download interrupted after {count} bytes: {type(exc).__name__}",
@@ -287,8 +423,12 @@ class SoraClient:
         accept: str = JSON,
         stream: bool = False,
         idempotent: bool = True,
+        failed_job_ok: bool = False,
     ) -> requests.Response:
-        """Send one call with retries; return a 2xx response or raise ``SoraError``."""
+        """Send one call with retries; return a 2xx response or raise ``SoraError``.
+
+        ``failed_job_ok``: a non-2xx answer whose body is a failed video job is returned too (read, not retried).
+        """
         url = self.base_url + path
         attempts = self.max_retries + 1
         for attempt in range(attempts):
@@ -324,7 +464,10 @@ class SoraClient:
                 method, path, response.status_code, attempt + 1, attempts, request_id,
             )  # fmt: skip
             hint = _retry_after(response)
-            error = self._response_error(response, streamed=stream, retry_after=hint)
+            body = _error_body(response)
+            if failed_job_ok and self._failed_job(response, body):
+                return response
+            error = self._response_error(response, body, method=method, retry_after=hint)
             if not idempotent and response.status_code in MAYBE_PROCESSED:
                 # A create that failed inside the server may still have made the (paid) job: never POST it again
                 # blindly; the caller reconciles by listing first (contract section 6, ECOSYSTEM 7.2).
@@ -351,6 +494,7 @@ class SoraClient:
         """One request; a GET follows redirects itself, only to the base URL's origin."""
         headers = self._headers(accept)
         for _ in range(MAX_REDIRECTS + 1):
+            self.calls += 1
             response = self.session.request(
                 method,
                 url,
@@ -361,7 +505,8 @@ class SoraClient:
                 headers=headers,
                 timeout=self.timeout,
                 allow_redirects=False,
-                stream=stream,
+                # Always streamed: a body is read by the caller, with a cap (never a whole 10 GB answer).
+                stream=True,
             )
             if method != "GET" or not response.is_redirect:
                 return response
@@ -380,7 +525,10 @@ class SoraClient:
                     )
                 headers = {key: value for key, value in headers.items() if key != "Authorization"}
             url, params = target, None  # the Location carries its own query
-        raise SoraError("too many redirects", retryable=False)
+        raise SoraError(
+            f"{method} {urlsplit(url).path}: too many redirects (more than {MAX_REDIRECTS}); is the base URL right?",
+            retryable=False,
+        )
 
     def _headers(self, accept: str) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self._api_key}", "User-Agent": USER_AGENT, "Accept": accept}
@@ -415,18 +563,23 @@ class SoraClient:
             maybe_created=maybe_created,
         )
 
-    def _response_error(self, response: requests.Response, *, streamed: bool, retry_after: float | None) -> SoraError:
+    def _response_error(
+        self, response: requests.Response, body: bytes, *, method: str, retry_after: float | None
+    ) -> SoraError:
         # Everything the server sent back is redacted: it may echo the key in any field.
-        raw = _error_envelope(_error_body(response, streamed=streamed))
-        envelope = {key: self._redact(value) for key, value in raw.items() if value is not None}
         status = response.status_code
-        message = envelope.get("message") or f"{status} {response.reason or ''}".strip()
+        status_line = f"{status} {_reason(response)}".strip()
+        raw = _error_fields(body, response.headers.get("content-type", ""), status, _reason(response))
+        fields = {key: self._redact(value) for key, value in raw.items() if value is not None}
+        message = fields.get("message") or status_line
+        if 300 <= status < 400:
+            message = f"{status_line} (a redirect, not followed for {method})"
         return SoraError(
-            self._redact(message),
+            _shorten(message, MESSAGE_LIMIT),
             status=status,
-            type=envelope.get("type"),
-            code=envelope.get("code"),
-            param=envelope.get("param"),
+            type=_shorten(fields["type"], 100) if "type" in fields else None,
+            code=_shorten(fields["code"], 100) if "code" in fields else None,
+            param=_shorten(fields["param"], 100) if "param" in fields else None,
             retryable=_retryable_status(response),
             request_id=_request_id(response),
             retry_after=retry_after if retry_after is not None and retry_after > 0 else None,
@@ -450,6 +603,28 @@ def get_client() -> SoraClient:
         timeout=(settings.SORA_TIMEOUT_CONNECT, settings.SORA_TIMEOUT_READ),
         max_retries=settings.SORA_MAX_RETRIES,
     )
+
+
+def error_message(answer: RawAnswer, limit: int = MESSAGE_LIMIT) -> str:
+    """What an error answer says, read as ``SoraError.message`` is (never HTML, at most ``limit`` characters).
+    The key was already redacted from a ``RawAnswer``."""
+    fields = _error_fields(answer.body, answer.headers.get("content-type", ""), answer.status, answer.reason)
+    return _shorten(fields["message"] or f"{answer.status} {answer.reason}".strip(), limit)
+
+
+def download_limits() -> dict[str, int]:
+    """The largest download per variant: ``SORA_MAX_DOWNLOAD_BYTES`` (video) and ``SORA_MAX_IMAGE_BYTES``
+    (thumbnail, spritesheet) from settings when Django is configured, else 2 GiB and 20 MiB."""
+    video, image = DEFAULT_MAX_VIDEO_BYTES, DEFAULT_MAX_IMAGE_BYTES
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            video = int(getattr(settings, "SORA_MAX_DOWNLOAD_BYTES", video))
+            image = int(getattr(settings, "SORA_MAX_IMAGE_BYTES", image))
+    except ImportError:  # pragma: no cover - the client outside the studio
+        pass
+    return {"video": video, "thumbnail": image, "spritesheet": image}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -530,33 +705,170 @@ def _certainly_not_sent(exc: requests.RequestException) -> bool:
     return isinstance(reason, ConnectTimeoutError)
 
 
-def _error_body(response: requests.Response, *, streamed: bool) -> bytes:
-    """At most ERROR_BODY_LIMIT bytes of an error response (a streamed one is not read further)."""
+def _reason(response: requests.Response) -> str:
+    """The status line's reason, or the standard phrase when the server sent none."""
+    if response.reason:
+        return str(response.reason)
     try:
-        if not streamed:
-            return response.content[:ERROR_BODY_LIMIT]
-        buffer = bytearray()
-        for chunk in response.iter_content(chunk_size=8192):
-            buffer += chunk
-            if len(buffer) >= ERROR_BODY_LIMIT:
-                break
-        return bytes(buffer[:ERROR_BODY_LIMIT])
+        return HTTPStatus(response.status_code).phrase
+    except ValueError:
+        return ""
+
+
+def _read_capped(response: requests.Response, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of a streamed body, and whether there was more (never reads much past the cap)."""
+    buffer = bytearray()
+    for chunk in response.iter_content(chunk_size=min(64 * 1024, limit + 1)):
+        buffer += chunk
+        if len(buffer) > limit:
+            return bytes(buffer[:limit]), True
+    return bytes(buffer), False
+
+
+def _consume(response: requests.Response, limit: int) -> tuple[bytes, bool]:
+    """Read a streamed body once, with a cap, and close the response; later ``.content`` gives the same bytes."""
+    if response._content_consumed and isinstance(response._content, bytes):  # already read (an error answer)
+        return response._content, False
+    try:
+        body, truncated = _read_capped(response, limit)
+    finally:
+        response.close()
+    response._content, response._content_consumed = body, True
+    return body, truncated
+
+
+def _error_body(response: requests.Response) -> bytes:
+    """At most ERROR_BODY_LIMIT bytes of an error response, which is then closed."""
+    try:
+        return _consume(response, ERROR_BODY_LIMIT)[0]
     except requests.RequestException:
         return b""
-    finally:
-        if streamed:
-            response.close()
 
 
-def _error_envelope(body: bytes) -> dict[str, str | None]:
-    """``{"error": {message, type, param, code}}`` as four optional strings; anything else gives {}."""
+def _is_html(content_type: str, text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return "html" in content_type.lower() or head.startswith(("<!doctype", "<html", "<head", "<body", "<?xml"))
+
+
+def _not_json(response: requests.Response, body: bytes) -> str:
+    """Why a 2xx body could not be read, without echoing it."""
+    content_type = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    text = body.decode("utf-8", "replace")
+    if _is_html(content_type, text):
+        return f"the server answered HTML (status {response.status_code}), not JSON: is the base URL right?"
+    if not body.strip():
+        return f"the server answered an empty body (status {response.status_code}) where JSON was expected"
+    return f"the server answered something that is not JSON (status {response.status_code}, {content_type})"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _shorten(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters; a longer text loses its middle (both ends say the most)."""
+    text = _one_line(text)
+    if len(text) <= limit:
+        return text
+    keep = limit - 5
+    return f"{text[: keep - keep // 3]} […] {text[len(text) - keep // 3 :]}"
+
+
+def _human_bytes(count: int) -> str:
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count} bytes"
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value) if isinstance(value, dict | list) else str(value)
+
+
+def _detail_fields(detail: Any) -> dict[str, str | None]:
+    """FastAPI's ``{"detail": "..."}`` or its validation list ``[{"loc": [...], "msg": ...}, ...]``."""
+    if not isinstance(detail, list):
+        return {"message": _text(detail)}
+    parts, param = [], None
+    for item in detail[:10]:
+        if not isinstance(item, dict):
+            continue
+        loc = [str(part) for part in item.get("loc") or [] if part not in ("body", "query", "path", "header")]
+        if loc and param is None:
+            param = loc[-1]
+        parts.append(f"{'.'.join(loc)}: {item.get('msg')}" if loc else str(item.get("msg")))
+    return {"message": "; ".join(parts) or None, "param": param}
+
+
+def _fields_of(payload: Any) -> dict[str, str | None]:
+    """message/type/param/code of a JSON error body in any of the shapes servers use; {} when none fits."""
+    if not isinstance(payload, dict):
+        return {}
+    error = payload.get("error")
+    if isinstance(error, dict):  # OpenAI's envelope (vLLM's has an integer code; LiteLLM's wraps the upstream's)
+        return {key: _text(error.get(key)) for key in ("message", "type", "param", "code")}
+    if isinstance(error, str) and error:
+        return {"message": error}
+    if "detail" in payload:  # FastAPI (SGLang, vLLM-Omni's own routes, LiteLLM's 405)
+        return _detail_fields(payload["detail"])
+    if "message" in payload:  # new-api's dto.TaskError {"code", "message", "data"}, and many others
+        return {"message": _text(payload.get("message")), "code": _text(payload.get("code"))}
+    return {}
+
+
+# "litellm.BadRequestError: OpenAIException - {upstream body}\n\nLiteLLM: model group ..." and new-api's relay
+# putting the upstream's whole JSON body in its message: the upstream's own message is the useful part.
+_WRAPPED = re.compile(r"(?:^|Exception - )(?=[{\[])")
+
+
+def _inner_message(message: str, depth: int = 0) -> str:
+    if depth > 3:
+        return message
+    for match in _WRAPPED.finditer(message):
+        try:
+            inner, _ = json.JSONDecoder().raw_decode(message, match.end())
+        except (ValueError, RecursionError):
+            continue
+        found = _fields_of(inner).get("message")
+        if found:
+            return _inner_message(found, depth + 1)
+    return message
+
+
+def _error_fields(body: bytes, content_type: str, status: int, reason: str) -> dict[str, str | None]:
+    """What an error answer says, as message/type/param/code strings (message always set, never HTML).
+
+    The status line stands in for a body that says nothing more: HTML, an empty or cut-off body, or a message that
+    only repeats the reason ("Method Not Allowed" reads "405 Method Not Allowed")."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    status_line = f"{status} {reason}".strip()
+
+    def says_nothing(message: str) -> bool:
+        line = _one_line(message).lower()
+        return not line or line in (reason.lower(), phrase.lower())
+
+    def plain(message: str) -> str:
+        if says_nothing(message):
+            return f"{status} {phrase or reason}".strip() if _one_line(message) else status_line
+        return message
+
+    text = body.decode("utf-8", "replace")
     try:
         payload = json.loads(body)
-    except ValueError:
-        return {}
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if isinstance(error, str):
-        return {"message": error}
-    if not isinstance(error, dict):
-        return {}
-    return {key: None if error.get(key) is None else str(error[key]) for key in ("message", "type", "param", "code")}
+    except (ValueError, RecursionError):
+        payload = None
+    if payload is None:
+        cut_off = len(body) >= ERROR_BODY_LIMIT or text.lstrip().startswith(("{", "["))
+        if cut_off or _is_html(content_type, text):
+            return {"message": status_line}
+        return {"message": plain(text)}
+    fields = _fields_of(payload)
+    message = _inner_message(fields.get("message") or "")
+    if _is_html("", message):
+        message = ""
+    return {**fields, "message": plain(message)}

@@ -3,10 +3,16 @@
 Parsers ignore unknown keys (servers add some, e.g. ``quality``) and tolerate missing optional ones. A payload
 that is not an object, or lacks ``id`` (or ``status`` for a video), raises ``ValueError``; the client turns that
 into a ``SoraError``.
+
+Servers other than OpenAI's differ in the details (``/work/shared/PROVIDERS.md``), so a video is read leniently:
+an id is an opaque string of any length; ``status`` is kept as the server's own word (the pipeline maps it through
+``providers/capabilities.py``); ``size`` may be null, ``seconds`` a number, ``prompt`` missing, ``progress`` missing
+or a float (it is clamped to 0..100), ``error`` a bare string or an object with a numeric ``code``.
 """
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +23,8 @@ IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 FAILED = "failed"
 EXPIRED = "expired"  # seen on batch output only (contract 2.1)
+# Words other servers use for a job that ended without a video (PROVIDERS.md: OpenRouter, batches, LiteLLM's Veo).
+FAILURE_WORDS = frozenset({FAILED, "failure", "error", "errored", "cancelled", "canceled", "expired"})
 
 PENDING_STATUSES = frozenset({QUEUED, IN_PROGRESS})
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, EXPIRED})
@@ -40,12 +48,21 @@ def _opt_str(value: Any) -> str | None:
 
 
 def _opt_int(value: Any) -> int | None:
+    """An integer from an int, a float or a numeric string (47.5 and "47.5" give 47); else None."""
     if value is None or isinstance(value, bool):
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    if number != number or number in (float("inf"), float("-inf")):  # NaN, infinities
+        return None
+    return int(number)
+
+
+def _progress(value: Any) -> int:
+    number = _opt_int(value)
+    return 0 if number is None else max(0, min(100, number))
 
 
 @dataclass(frozen=True)
@@ -57,9 +74,13 @@ class VideoError:
 
     @classmethod
     def from_json(cls, data: Any) -> VideoError | None:
+        """An error object (``code`` may be a number, e.g. vLLM-Omni's HTTP status) or a bare message string."""
+        if isinstance(data, str):
+            return cls(code="", message=data) if data.strip() else None
         if not isinstance(data, Mapping):
             return None
-        return cls(code=str(data.get("code") or ""), message=str(data.get("message") or ""))
+        code = data.get("code")
+        return cls(code="" if code is None else str(code), message=str(data.get("message") or ""))
 
 
 @dataclass(frozen=True)
@@ -83,16 +104,26 @@ class Video:
     poll_after_ms: int | None = None
     # From the `x-request-id` response header.
     request_id: str | None = None
+    # The HTTP status the job came with: 200, or a non-2xx when a server answers a failed job's retrieve with an
+    # error status and the job as the body (vLLM-Omni).
+    http_status: int | None = None
 
     @classmethod
-    def from_json(cls, data: Any, *, poll_after_ms: int | None = None, request_id: str | None = None) -> Video:
+    def from_json(
+        cls,
+        data: Any,
+        *,
+        poll_after_ms: int | None = None,
+        request_id: str | None = None,
+        http_status: int | None = None,
+    ) -> Video:
         data = _object(data, "a video")
         return cls(
             id=_required_str(data, "id", "video"),
             status=_required_str(data, "status", "video"),
             object=str(data.get("object") or "video"),
             model=str(data.get("model") or ""),
-            progress=_opt_int(data.get("progress")) or 0,
+            progress=_progress(data.get("progress")),
             created_at=_opt_int(data.get("created_at")),
             completed_at=_opt_int(data.get("completed_at")),
             expires_at=_opt_int(data.get("expires_at")),
@@ -104,6 +135,7 @@ class Video:
             error=VideoError.from_json(data.get("error")),
             poll_after_ms=poll_after_ms,
             request_id=request_id,
+            http_status=http_status,
         )
 
     @property
@@ -123,6 +155,15 @@ class Video:
     @property
     def is_failed(self) -> bool:
         return self.status == FAILED
+
+    @property
+    def looks_failed(self) -> bool:
+        """Whether the job ended without a video, in any server's words: a failure word, or an error object on a
+        job that no longer says it is queued or running."""
+        word = self.status.strip().lower()
+        if word in FAILURE_WORDS:
+            return True
+        return self.error is not None and word not in PENDING_STATUSES | {"pending", "processing", "running"}
 
 
 @dataclass(frozen=True)
@@ -210,3 +251,35 @@ class ImageUpload:
         if isinstance(self.content, bytes | bytearray | memoryview):
             return bytes(self.content)
         return self.content.read()
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """One answer as it came, for callers that study a server rather than use it (the conformance probe).
+
+    ``headers`` has lower-case names; ``body`` is at most the cap the call was made with (``truncated`` says it was
+    cut), with the API key redacted from it.
+    """
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes = field(repr=False)
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON (or was cut)."""
+        if self.truncated:
+            return None
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            return None

@@ -68,7 +68,9 @@ def new_ids(profile: profiles.Profile, created_at: int) -> tuple[str, str]:
     if profile.ids == Ids.LONG:
         # Opaque: video_ + base64url of random bytes (the job is found by the stored id, never by decoding it). Not a
         # base64 of "key:value;..." text: a LiteLLM proxy in front would take that for its own routing id and unwrap it.
-        return "video_" + base64.urlsafe_b64encode(secrets.token_bytes(LONG_ID_RAW_BYTES)).decode().rstrip("="), upstream
+        # (The body starts with a digit, so no random "abc_" at its start reads as part of the "video_" prefix.)
+        body = base64.urlsafe_b64encode(secrets.token_bytes(LONG_ID_RAW_BYTES)).decode().rstrip("=")
+        return f"video_0{body}", upstream
     return upstream, upstream
 
 
