@@ -26,7 +26,6 @@ from django.utils.html import format_html
 
 from accounts.actors import Actor
 from providers import services
-from providers.keys import check_key_variable
 from providers.models import ProbeRun, Provider, ProviderModel
 from providers.probe import ProbeError, plan, stored_rows
 
@@ -43,17 +42,18 @@ class ProviderForm(forms.ModelForm):
                   "sort_order"]  # fmt: skip
 
     def clean(self):
+        """The same rules as `manage.py provider add` (providers/services.py): allowed key variables only, no
+        link-local or metadata address."""
         data = super().clean()
-        from providers.urls_check import check_base_url
-
         if data.get("kind") == Provider.Kind.REMOTE:
-            problem = check_base_url(data.get("base_url") or "")
-            if problem:
-                self.add_error("base_url", problem)
-        for name in ("api_key_env", "webhook_secret_env"):
-            value = (data.get(name) or "").strip()
-            if value and (problem := check_key_variable(value)):
-                self.add_error(name, problem)
+            try:
+                services.check_provider_fields(
+                    base_url=data.get("base_url") or "", api_key_env=(data.get("api_key_env") or "").strip(),
+                    webhook_secret_env=(data.get("webhook_secret_env") or "").strip(),
+                )  # fmt: skip
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
         return data
 
 

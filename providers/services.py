@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.actors import Actor, ActorKind
-from providers.models import ProbeRun, Provider
+from providers.models import ProbeRun, Provider, ProviderModel
 from providers.probe import ProbeError, ProbeResult, probe
 
 log = logging.getLogger(__name__)
@@ -33,12 +33,14 @@ TASK_POLL_INTERVAL = 2.0  # seconds between polls of a job when the server sugge
 
 
 def require_probe_actor(actor: Actor) -> None:
-    """The studio itself (a command) or an active superuser: nobody else may make a provider spend."""
+    """The studio itself (a command) or an active superuser: nobody else may make a provider spend, or change where
+    its key and members' prompts are sent."""
     if actor.is_system:
         return
     user = actor.user
     if user is None or not user.is_active or not user.is_superuser:
-        raise PermissionDenied("Only superusers may probe a provider: it uses the provider's key and may spend money.")
+        raise PermissionDenied("Only superusers may probe or change a provider: it uses the provider's key, decides "
+                               "where members' prompts go, and may spend money.")  # fmt: skip
 
 
 def clean_probe_limits(*, create_budget: object, allow_spend: object) -> tuple[int, Decimal]:
@@ -172,3 +174,74 @@ def probe_run_execute(*, provider_id: int, **options) -> ProbeRun | None:
         )  # fmt: skip
     run.refresh_from_db()
     return run
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Providers and models from scripts (manage.py provider add / model): the same rules as the admin's form
+# ---------------------------------------------------------------------------------------------------------------
+def check_provider_fields(*, base_url: str, api_key_env: str, webhook_secret_env: str) -> None:
+    from providers.keys import check_key_variable
+    from providers.urls_check import check_base_url
+
+    errors = {}
+    if problem := check_base_url(base_url):
+        errors["base_url"] = problem
+    for name, value in (("api_key_env", api_key_env), ("webhook_secret_env", webhook_secret_env)):
+        if value and (problem := check_key_variable(value)):
+            errors[name] = problem
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def provider_save(
+    *, actor: Actor, slug: str, name: str, base_url: str, api_key_env: str = "", webhook_secret_env: str = "",
+    max_in_flight: int | None = None, is_active: bool = True,
+) -> Provider:  # fmt: skip
+    """Add or change a remote provider. Only superusers (or the studio itself, from a deployment script) may: its
+    base URL and key variable decide where keys and every member's prompts are sent."""
+    require_probe_actor(actor)
+    check_provider_fields(base_url=base_url, api_key_env=api_key_env, webhook_secret_env=webhook_secret_env)
+    provider = Provider.objects.filter(slug=slug).first() or Provider(slug=slug)
+    if provider.is_simulator:
+        raise ValidationError({"slug": "The built-in simulator is configured by SORA_SIMULATOR, not here."})
+    provider.name, provider.kind, provider.base_url = name, Provider.Kind.REMOTE, base_url.rstrip("/")
+    provider.api_key_env, provider.webhook_secret_env = api_key_env, webhook_secret_env
+    provider.max_in_flight, provider.is_active = max_in_flight, is_active
+    provider.full_clean()
+    provider.save()
+    return provider
+
+
+@transaction.atomic
+def provider_model_save(
+    *, actor: Actor, provider: Provider, name: str, prices: dict[str, str], seconds: list[str], label: str = "",
+    is_active: bool = True,
+) -> ProviderModel:  # fmt: skip
+    """Add or change one of a provider's models: the name sent upstream, its sizes with their price per second,
+    and its durations."""
+    require_probe_actor(actor)
+    errors = {}
+    if not prices:
+        errors["prices"] = "Give at least one size with its price, e.g. 1280x720=0.10."
+    for size, price in prices.items():
+        try:
+            width, height = (int(part) for part in size.lower().split("x"))
+            assert width > 0 and height > 0
+        except (ValueError, AssertionError):
+            errors["prices"] = f"“{size}” is not a size like 1280x720."
+        try:
+            if not Decimal(str(price)).is_finite() or Decimal(str(price)) < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors["prices"] = f"“{price}” is not a price in USD per second."
+    if not seconds or not all(str(s).isdigit() and int(s) > 0 for s in seconds):
+        errors["seconds"] = "Give the durations in whole seconds, e.g. 4,8,12."
+    if errors:
+        raise ValidationError(errors)
+    model, _ = ProviderModel.objects.update_or_create(
+        provider=provider, name=name,
+        defaults={"label": label, "prices": {s: str(p) for s, p in prices.items()},
+                  "seconds": [str(s) for s in seconds], "is_active": is_active},
+    )  # fmt: skip
+    return model

@@ -3,6 +3,9 @@
     manage.py provider list                       every provider, its base URL and when it was last probed
     manage.py provider show NAME                  the capability table stored by the last probe
     manage.py provider probe NAME [--budget N] [--allow-spend USD] [--no-create] [--yes] [--poll-interval S]
+    manage.py provider add SLUG --name NAME --base-url URL [--key-env VAR] [--webhook-secret-env VAR]
+                               [--max-in-flight N] [--off]           add or change a provider (a deployment script)
+    manage.py provider model SLUG MODEL --sizes 1280x720=0.10,720x1280=0.10 --seconds 4,8 [--label L] [--off]
 
 ``probe`` first prints what it may create and spend and asks before anything is created (``--yes`` skips the
 question; ``--no-create`` measures only what needs no job, and asks nothing). NAME is a provider's slug or name.
@@ -56,6 +59,21 @@ class Command(BaseCommand):
         show = commands.add_parser("show", help="the capability table of the last probe")
         show.add_argument("name")
         add_probe_arguments(commands.add_parser("probe", help="measure what a provider does"))
+        add = commands.add_parser("add", help="add or change a provider")
+        add.add_argument("slug")
+        add.add_argument("--name", required=True)
+        add.add_argument("--base-url", required=True)
+        add.add_argument("--key-env", default="", help="the environment variable holding its key (not the key)")
+        add.add_argument("--webhook-secret-env", default="")
+        add.add_argument("--max-in-flight", type=int, default=None)
+        add.add_argument("--off", action="store_true", help="add it switched off")
+        model = commands.add_parser("model", help="add or change one of a provider's models")
+        model.add_argument("slug")
+        model.add_argument("model")
+        model.add_argument("--sizes", required=True, help="size=USD per second, comma-separated")
+        model.add_argument("--seconds", required=True, help="durations, comma-separated")
+        model.add_argument("--label", default="")
+        model.add_argument("--off", action="store_true")
 
     def handle(self, *args, **options) -> None:
         command = options["command"]
@@ -63,8 +81,42 @@ class Command(BaseCommand):
             self.list()
         elif command == "show":
             self.show(provider_named(options["name"]))
+        elif command == "add":
+            self.add(options)
+        elif command == "model":
+            self.model(options)
         else:
             self.probe(options)
+
+    def add(self, options: dict) -> None:
+        try:
+            provider = services.provider_save(
+                actor=Actor.system("manage.py provider add"), slug=options["slug"], name=options["name"],
+                base_url=options["base_url"], api_key_env=options["key_env"],
+                webhook_secret_env=options["webhook_secret_env"], max_in_flight=options["max_in_flight"],
+                is_active=not options["off"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            raise CommandError(f"Nothing saved: {'; '.join(exc.messages)}") from None
+        self.stdout.write(f"Saved {provider.slug}: {provider.name} at {provider.base_url}. Probe it: "
+                          f"manage.py provider probe {provider.slug}")  # fmt: skip
+
+    def model(self, options: dict) -> None:
+        provider = provider_named(options["slug"])
+        try:
+            prices = dict(item.split("=", 1) for item in options["sizes"].split(",") if item.strip())
+        except ValueError:
+            raise CommandError("--sizes takes size=price pairs, e.g. 1280x720=0.10,720x1280=0.10") from None
+        try:
+            saved = services.provider_model_save(
+                actor=Actor.system("manage.py provider model"), provider=provider, name=options["model"],
+                prices={k.strip(): v.strip() for k, v in prices.items()},
+                seconds=[s.strip() for s in options["seconds"].split(",") if s.strip()], label=options["label"],
+                is_active=not options["off"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            raise CommandError(f"Nothing saved: {'; '.join(exc.messages)}") from None
+        self.stdout.write(f"Saved {saved.name} on {provider.slug}: {', '.join(saved.sizes)}; {', '.join(saved.seconds)} s.")
 
     def list(self) -> None:
         for provider in Provider.objects.order_by("sort_order", "name"):
