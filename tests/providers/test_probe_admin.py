@@ -164,7 +164,7 @@ def test_the_task_checks_again_who_asked(sim, clerk, upstream):
 
     run = ProbeRun.objects.get()
     assert run.state == "failed"
-    assert run.error == "Only superusers may probe a provider: it uses the provider's key and may spend money."
+    assert run.error == "Only superusers may probe or change a provider: it uses the provider's key, decides where members' prompts go, and may spend money."
     assert upstream.jobs == [] and run.progress == []
     provider.refresh_from_db()
     assert provider.profile == {}

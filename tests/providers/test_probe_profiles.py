@@ -246,7 +246,7 @@ def check_table(result, expected: dict) -> None:
     for row, kind in expected["variant_types"].items():
         assert table[row][1].startswith(f"{kind}, "), (row, table[row])
     for name, (accepted, sizes, seconds, size_how, seconds_how) in expected["models"].items():
-        assert table[f"model {name}"][0] == accepted
+        assert table[f"model {name}"][0] == accepted, (name, table[f"model {name}"])
         for what, found, how in (("sizes", sizes, size_how), ("seconds", seconds, seconds_how)):
             listed = ", ".join(f"{value} {Y if ok else N if ok is False else '?'}" for value, ok in found.items())
             assert table[f"{name}: {what}"][1].startswith(listed), (name, what, table[f"{name}: {what}"])
