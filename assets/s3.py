@@ -138,38 +138,42 @@ class S3Writer:
         self._client = storage.connection.meta.client
         self._params = storage._get_write_parameters(key)
         self._params["ContentType"] = content_type
-        self._buffer = bytearray()
+        self._chunks: list[bytes] = []  # written since the last part went up
+        self._buffered = 0
         self._upload_id: str | None = None
         self._parts: list[dict] = []
         self.bytes = 0
 
     def write(self, data: bytes) -> int:
-        self._buffer += data
+        self._chunks.append(bytes(data))
+        self._buffered += len(data)
         self.bytes += len(data)
-        while len(self._buffer) >= PART_SIZE:
-            self._upload_part(PART_SIZE)
+        if self._buffered >= PART_SIZE:
+            self._upload_part()  # parts may differ in size: no copy to cut it at exactly PART_SIZE
         return len(data)
 
-    def _upload_part(self, length: int) -> None:
+    def _take(self) -> bytes:
+        body = b"".join(self._chunks)
+        self._chunks, self._buffered = [], 0
+        return body
+
+    def _upload_part(self) -> None:
         if self._upload_id is None:
             started = self._client.create_multipart_upload(Bucket=self._storage.bucket_name, Key=self.key, **self._params)
             self._upload_id = started["UploadId"]
         number = len(self._parts) + 1
-        body = bytes(self._buffer[:length])
-        del self._buffer[:length]
         answer = self._client.upload_part(
-            Bucket=self._storage.bucket_name, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=body
+            Bucket=self._storage.bucket_name, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=self._take()
         )
         self._parts.append({"ETag": answer["ETag"], "PartNumber": number})
 
     def commit(self) -> None:
         bucket = self._storage.bucket_name
         if self._upload_id is None:
-            body, self._buffer = bytes(self._buffer), bytearray()
-            self._conditional(self._client.put_object, Bucket=bucket, Key=self.key, Body=body, **self._params)
+            self._conditional(self._client.put_object, Bucket=bucket, Key=self.key, Body=self._take(), **self._params)
             return
-        if self._buffer:
-            self._upload_part(len(self._buffer))
+        if self._chunks:
+            self._upload_part()
         self._conditional(
             self._client.complete_multipart_upload,
             Bucket=bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts},
@@ -189,7 +193,7 @@ class S3Writer:
         call(**kwargs)
 
     def abort(self) -> None:
-        self._buffer = bytearray()
+        self._chunks, self._buffered = [], 0
         if self._upload_id is not None:
             self._client.abort_multipart_upload(Bucket=self._storage.bucket_name, Key=self.key, UploadId=self._upload_id)
             self._upload_id = None
