@@ -11,7 +11,7 @@ read, and buffers writes into one. The studio's files are videos, so this backen
 - signs short-lived GET URLs for browsers, optionally for another address than the one the workers use
   (``public_endpoint_url``: the bucket as browsers reach it);
 - streams one byte range of an object (``iter_range``) for serving through Django;
-- answers a cheap health question (``ping``: HEAD of the bucket, short timeouts, no retries).
+- answers a cheap health question (``ping``: a one-key listing of the bucket, short timeouts, no retries).
 """
 
 from __future__ import annotations
@@ -287,8 +287,9 @@ class S3Storage(BaseS3Storage):
         return client
 
     def ping(self) -> None:
-        """HEAD the bucket (short timeouts, one attempt). Raises what went wrong."""
-        self._ping_client().head_bucket(Bucket=self.bucket_name)
+        """List at most one key of the bucket (short timeouts, one attempt): unlike a HEAD, a refusal says why
+        (NoSuchBucket, SignatureDoesNotMatch, AccessDenied). Raises what went wrong."""
+        self._ping_client().list_objects_v2(Bucket=self.bucket_name, MaxKeys=1, Prefix=self.key(".studio-checks/"))
 
     def probe_write(self, name: str) -> None:
         """Write, read back and delete a small object `name`: the bucket takes writes with these credentials."""

@@ -163,7 +163,7 @@ def _s3_failure(exc: Exception, *, writing: bool = False) -> CheckFailed:
 
 
 def check_storage(*, write: bool = False) -> None:
-    """S3: HEAD the bucket (and with `write`, put, read and delete a small object). Local: MEDIA_ROOT is a folder
+    """S3: list one key of the bucket (and with `write`, put, read and delete a small object). Local: MEDIA_ROOT is a folder
     the studio can write into (with `write`, created if missing and written to)."""
     storage = default_storage
     if hasattr(storage, "ping"):

@@ -321,12 +321,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 EMAIL_URL = env_str("EMAIL_HOST")
+_email_password = env_secret("EMAIL_HOST_PASSWORD")  # read (and its file checked) even while EMAIL_HOST is unset
 if EMAIL_URL:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = EMAIL_URL
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-    EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
+    EMAIL_HOST_PASSWORD = _email_password
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
     # Without EMAIL_HOST mail is printed to the log, reset links (working tokens) included: the studio warns at

@@ -20,3 +20,47 @@ def queue(studio, monkeypatch):
     monkeypatch.setattr(tasks, "enqueue_tick", lambda: calls.append("tick"))
     yield calls
     faults.clear()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL when the run has one (CI's second run), else a private redis-server on a free port."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+
+    import redis
+
+    from tests.deploy.s3server import free_ports
+
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    binary = shutil.which("redis-server")
+    if not binary:
+        pytest.fail("redis-server is not installed (apt-get install redis-server), and REDIS_URL is not set")
+    [port] = free_ports(1)
+    folder = tempfile.mkdtemp(prefix="studio-redis-")
+    process = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", folder],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+            break
+        except redis.RedisError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("the private redis-server did not start")
+            time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
