@@ -22,10 +22,8 @@ def queue(studio, monkeypatch):
     faults.clear()
 
 
-@pytest.fixture(scope="session")
-def redis_url():
-    """REDIS_URL when the run has one (CI's second run), else a private redis-server on a free port."""
-    import os
+def _private_redis():
+    """A redis-server of this test run's own, on a free port (yields its URL)."""
     import shutil
     import subprocess
     import tempfile
@@ -35,12 +33,9 @@ def redis_url():
 
     from tests.deploy.s3server import free_ports
 
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
-        return
     binary = shutil.which("redis-server")
     if not binary:
-        pytest.fail("redis-server is not installed (apt-get install redis-server), and REDIS_URL is not set")
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
     [port] = free_ports(1)
     folder = tempfile.mkdtemp(prefix="studio-redis-")
     process = subprocess.Popen(
@@ -64,3 +59,20 @@ def redis_url():
         process.terminate()
         process.wait(10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def private_redis_url():
+    """A redis-server nobody else uses (tests that queue real tasks under the studio's own queue name)."""
+    yield from _private_redis()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL when the run has one (CI's second run), else a private redis-server."""
+    import os
+
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+    else:
+        yield from _private_redis()
