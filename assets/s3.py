@@ -113,7 +113,8 @@ class RangeReader(io.RawIOBase):
 
 
 class S3ObjectFile(File):
-    """What ``storage.open(name, "rb")`` returns: a Django File over a buffered RangeReader, with ``size``."""
+    """What ``storage.open(name, "rb")`` returns: a Django File over a buffered RangeReader, with ``size``. Opening
+    it again once closed (``FieldFile.open()`` does) starts a fresh reader on the same object."""
 
     def __init__(self, reader: RangeReader, name: str) -> None:
         self.reader = reader
@@ -122,10 +123,15 @@ class S3ObjectFile(File):
         self.mode = "rb"
 
     def open(self, mode=None):
-        if not self.closed:
+        if mode not in (None, "rb"):
+            raise ValueError(f"an S3 object opened for reading cannot be reopened with mode {mode!r}")
+        if self.closed:
+            old = self.reader
+            self.reader = RangeReader(old._client, old._bucket, old._key, old.size)
+            self.file = io.BufferedReader(self.reader, buffer_size=READ_BUFFER)
+        else:
             self.seek(0)
-            return self
-        raise ValueError("The file cannot be reopened.")
+        return self
 
 
 class S3Writer:
@@ -133,10 +139,10 @@ class S3Writer:
     ``commit()`` makes the object (it never replaces one: the write is conditional, If-None-Match: *), ``abort()``
     removes whatever was uploaded. Use one or the other, once."""
 
-    def __init__(self, storage: S3Storage, key: str, *, content_type: str) -> None:
-        self._storage, self.key = storage, key
+    def __init__(self, storage: S3Storage, name: str, *, content_type: str) -> None:
+        self._storage, self.name, self.key = storage, name, storage.key(name)
         self._client = storage.connection.meta.client
-        self._params = storage._get_write_parameters(key)
+        self._params = storage._get_write_parameters(self.key)
         self._params["ContentType"] = content_type
         self._chunks: list[bytes] = []  # written since the last part went up
         self._buffered = 0
@@ -250,7 +256,7 @@ class S3Storage(BaseS3Storage):
     # -- writing ------------------------------------------------------------------------------------------------
     def writer(self, name: str, *, content_type: str) -> S3Writer:
         """A streaming writer for the new object `name` (from get_available_name)."""
-        return S3Writer(self, self.key(name), content_type=content_type)
+        return S3Writer(self, name, content_type=content_type)
 
     # -- URLs for browsers --------------------------------------------------------------------------------------
     def browser_url(self, name: str, *, parameters: dict, expire: int) -> str:

@@ -162,8 +162,7 @@ class AssetStream:
         name = storage.get_available_name(self._wanted_name, max_length=Asset._meta.get_field("file").max_length)
         content_type = self.asset.content_type
         if hasattr(storage, "writer"):
-            self._writer = storage.writer(name, content_type=content_type)
-            self._writer.name = name
+            self._writer = storage.writer(name, content_type=content_type)  # assets/s3.py: multipart as it comes
         elif isinstance(storage, FileSystemStorage):
             self._writer = _LocalWriter(storage, name)
         else:

@@ -15,6 +15,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,12 +54,28 @@ def _enqueue(tmp_path, marks, env) -> str:
     return run.stdout.strip().splitlines()[-1]
 
 
-def _qcluster(tmp_path, env) -> subprocess.Popen:
+@contextmanager
+def _qcluster(tmp_path, env) -> Iterator[subprocess.Popen]:
+    """`manage.py qcluster` running; whatever of it is left at the end is SIGKILLed."""
     log = open(tmp_path / "qcluster.log", "ab")
-    return subprocess.Popen(
+    cluster = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=clean_env(tmp_path, **env), stdout=log,
         stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
+    try:
+        yield cluster
+    finally:
+        if cluster.poll() is None:
+            os.killpg(cluster.pid, signal.SIGKILL)
+            cluster.wait()
+
+
+def _kill_mid_task(tmp_path, marks, env) -> None:
+    """Start a cluster, and SIGKILL all of it (what systemd does after TimeoutStopSec) while the task runs."""
+    with _qcluster(tmp_path, env) as cluster:
+        _wait(lambda: _started(marks), 60, "the task to start")
+        os.killpg(cluster.pid, signal.SIGKILL)
+        cluster.wait(30)
 
 
 def _wait(predicate, timeout, what):
@@ -92,17 +110,12 @@ def test_sigterm_lets_the_task_in_flight_finish(studio_env, broker, request):
     if broker == "redis":
         env["REDIS_URL"] = request.getfixturevalue("private_redis_url")
     task_id = _enqueue(tmp_path, marks, env)
-    cluster = _qcluster(tmp_path, env)
-    try:
+    with _qcluster(tmp_path, env) as cluster:
         _wait(lambda: _started(marks), 60, "the task to start")
         signalled = time.monotonic()
         cluster.send_signal(signal.SIGTERM)  # the main process only, as systemd's KillMode=mixed does
         assert cluster.wait(60) == 0
         stopped_after = time.monotonic() - signalled
-    finally:
-        if cluster.poll() is None:
-            os.killpg(cluster.pid, signal.SIGKILL)
-            cluster.wait()
 
     log = (tmp_path / "qcluster.log").read_text()
     assert (marks / "finished").read_text() == "done\n", log[-3000:]  # finished, once
@@ -116,15 +129,7 @@ def test_a_worker_killed_mid_task_is_redelivered_on_the_orm_broker(studio_env):
     """What a SIGKILL (or a SIGTERM to every process) does on the ORM broker: the task runs again later."""
     tmp_path, marks, env = studio_env
     task_id = _enqueue(tmp_path, marks, env)
-    cluster = _qcluster(tmp_path, env)
-    try:
-        _wait(lambda: _started(marks), 60, "the task to start")
-        os.killpg(cluster.pid, signal.SIGKILL)
-        cluster.wait(30)
-    finally:
-        if cluster.poll() is None:
-            os.killpg(cluster.pid, signal.SIGKILL)
-            cluster.wait()
+    _kill_mid_task(tmp_path, marks, env)
     assert not (marks / "finished").exists()
     assert _state(tmp_path, env, task_id) == {"task": None, "result": None, "queued": 1}  # not acknowledged
 
@@ -132,15 +137,10 @@ def test_a_worker_killed_mid_task_is_redelivered_on_the_orm_broker(studio_env):
     run = python(tmp_path, "import django; django.setup(); from django_q.models import OrmQ; from django.utils import "
                  "timezone; print(OrmQ.objects.update(lock=timezone.now() - timezone.timedelta(seconds=1)))", **env)  # fmt: skip
     assert run.returncode == 0 and run.stdout.strip().endswith("1"), run.stderr
-    again = _qcluster(tmp_path, env)
-    try:
+    with _qcluster(tmp_path, env) as again:
         _wait(lambda: (marks / "finished").exists(), 60, "the task to run again")
         again.send_signal(signal.SIGTERM)
         assert again.wait(60) == 0
-    finally:
-        if again.poll() is None:
-            os.killpg(again.pid, signal.SIGKILL)
-            again.wait()
     assert _state(tmp_path, env, task_id) == {"task": True, "result": "done", "queued": 0}
 
 
@@ -154,25 +154,12 @@ def test_a_worker_killed_mid_task_loses_it_on_redis(studio_env, private_redis_ur
     queue = redis.Redis.from_url(private_redis_url)
     task_id = _enqueue(tmp_path, marks, env)
     assert queue.llen("django_q:sora-studio:q") == 1
-    cluster = _qcluster(tmp_path, env)
-    try:
-        _wait(lambda: _started(marks), 60, "the task to start")
-        os.killpg(cluster.pid, signal.SIGKILL)
-        cluster.wait(30)
-    finally:
-        if cluster.poll() is None:
-            os.killpg(cluster.pid, signal.SIGKILL)
-            cluster.wait()
+    _kill_mid_task(tmp_path, marks, env)
     assert queue.llen("django_q:sora-studio:q") == 0  # taken by the dead worker, never acknowledged
 
-    again = _qcluster(tmp_path, env)
-    try:
+    with _qcluster(tmp_path, env) as again:
         time.sleep(TASK_SECONDS + 3)
         again.send_signal(signal.SIGTERM)
         assert again.wait(60) == 0
-    finally:
-        if again.poll() is None:
-            os.killpg(again.pid, signal.SIGKILL)
-            again.wait()
     assert not (marks / "finished").exists()
     assert _state(tmp_path, env, task_id) == {"task": None, "result": None, "queued": 0}

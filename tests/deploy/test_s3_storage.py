@@ -103,6 +103,16 @@ def test_reads_are_ranged_and_never_fetch_the_whole_object_first(s3):
         assert fh.reader.requests == 1  # read in order: one GET streamed to the end
 
 
+def test_a_stored_file_can_be_opened_again_after_closing(s3, make_video, alice, project):
+    """FieldFile.open() reopens the same file object (the pipeline makes a thumbnail, then a spritesheet)."""
+    video = make_video(project, alice, video=b"\x00\x00\x00\x18ftypmp42" + bytes(100))
+    field = video.assets.get(kind="video").file
+    for _ in range(3):
+        with field.open("rb") as fh:
+            assert fh.read(8) == b"\x00\x00\x00\x18ftyp"
+    assert field.closed
+
+
 def test_a_missing_object_is_file_not_found(s3):
     with pytest.raises(FileNotFoundError):
         default_storage.open("videos/none.mp4", "rb")
@@ -126,3 +136,22 @@ def test_the_server_checks_the_signature(s3):
         writer.commit()
     assert denied.value.response["Error"]["Code"] == "AccessDenied"
     assert s3.keys() == []
+
+
+def test_pictures_are_made_from_an_mp4_read_from_the_bucket(s3, make_video, alice, project):
+    """A provider without thumbnails: the studio decodes frames from the archived MP4 straight from S3 (ranged
+    reads, no download first) and keeps the pictures in the bucket."""
+    from PIL import Image
+
+    from tests.e2e.pages import media
+    from videos import services
+
+    video = make_video(project, alice, video=media(640, 360)["video"])
+
+    services._derive_pictures(video, ["thumbnail", "spritesheet"])
+
+    kinds = {a.kind: a for a in video.assets.all()}
+    assert set(kinds) == {"video", "thumbnail", "spritesheet"} and kinds["thumbnail"].origin == "studio"
+    assert sorted(s3.keys()) == sorted(s3.key(a.file.name) for a in kinds.values())
+    with kinds["thumbnail"].file.open("rb") as fh:
+        assert Image.open(fh).size == (640, 360)

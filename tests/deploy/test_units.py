@@ -82,8 +82,8 @@ def _wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> requ
         if process.poll() is not None:
             raise AssertionError(f"{process.args[0]} exited with {process.returncode}")
         try:
-            return requests.get(url, timeout=5)
-        except requests.ConnectionError:
+            return requests.get(url, timeout=15)
+        except (requests.ConnectionError, requests.Timeout):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
