@@ -8,7 +8,9 @@ listed with its default in ``.env.example`` and the README.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import stat
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -83,6 +85,55 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Secrets: from the environment, or from a file named by <NAME>_FILE (systemd's LoadCredential=, a mounted secret).
+# The file must exist, be a regular file and not be readable by every user; otherwise the studio refuses to start.
+# ---------------------------------------------------------------------------------------------------------------
+def secret_from_file(name: str) -> str | None:
+    """The content of the file that <name>_FILE names (surrounding whitespace stripped), or None when it is unset."""
+    variable = f"{name}_FILE"
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ImproperlyConfigured(f"{variable} names {raw}, which does not exist") from None
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{variable} names {raw}, which cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ImproperlyConfigured(f"{variable} names {raw}, which is not a regular file")
+    if info.st_mode & stat.S_IROTH:
+        raise ImproperlyConfigured(
+            f"{variable} names {raw}, which every user of this machine can read (mode {stat.S_IMODE(info.st_mode):04o}):"
+            f" make it readable by the studio's user only (chmod 600 or 640)"
+        )
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImproperlyConfigured(f"{variable} names {raw}, which cannot be read ({exc})") from None
+    if not value:
+        raise ImproperlyConfigured(f"{variable} names {raw}, which is empty")
+    direct = os.environ.get(name, "").strip()
+    if direct and direct != value:
+        raise ImproperlyConfigured(f"{name} and {variable} are both set, to different values: set only one")
+    return value
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """A secret from <name>_FILE, else from <name> itself."""
+    from_file = secret_from_file(name)
+    return from_file if from_file is not None else env_str(name, default)
+
+
+def export_secret_file(name: str) -> None:
+    """For secrets other code reads from the process environment (provider keys): put the file's content there."""
+    value = secret_from_file(name)
+    if value is not None:
+        os.environ[name] = value
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Core
 # ---------------------------------------------------------------------------------------------------------------
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -107,7 +158,7 @@ def _kept_secret(name: str, make) -> str:
 
 
 # SECRET_KEY from the environment, else one generated once and kept in the data folder.
-SECRET_KEY = env_str("SECRET_KEY") or _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
+SECRET_KEY = env_secret("SECRET_KEY") or _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
 
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", urlparse(SITE_URL).hostname or "localhost"])
@@ -129,6 +180,7 @@ INSTALLED_APPS = [
     "quotas",
     "videos",
     "videos.sora.simulator.apps.SimulatorConfig",
+    "config.apps.StudioConfig",  # start-up checks of the database, broker and storage (config/checks.py)
 ]
 
 MIDDLEWARE = [
@@ -170,14 +222,25 @@ TEMPLATES = [
 # ---------------------------------------------------------------------------------------------------------------
 import dj_database_url
 
-DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_URL = env_secret("DATABASE_URL")
+# Seconds to wait for PostgreSQL to accept a connection (a start-up check or /healthz must not hang on a dead host).
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1, maximum=300)
 if DATABASE_URL:
-    if urlparse(DATABASE_URL).scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
-        raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL, got scheme {urlparse(DATABASE_URL).scheme!r}")
+    _scheme = urlparse(DATABASE_URL).scheme
+    if _scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
+        raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL, got scheme {_scheme!r}")
     try:
         _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    except ValueError:
+        # Never the URL itself in the message: it holds the password.
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a valid database URL (postgres://user:password@host:5432/name; a password with"
+            " special characters must be %-encoded)"
+        ) from None
+    if not _db.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL names no database (postgres://user:password@host:5432/<name>)")
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "studio.sqlite3")}
 
@@ -259,12 +322,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 EMAIL_URL = env_str("EMAIL_HOST")
+_email_password = env_secret("EMAIL_HOST_PASSWORD")  # read (and its file checked) even while EMAIL_HOST is unset
 if EMAIL_URL:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = EMAIL_URL
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_HOST_PASSWORD = _email_password
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
     # Without EMAIL_HOST mail is printed to the log, reset links (working tokens) included: the studio warns at
@@ -287,22 +351,59 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 
+# Stored files: local (MEDIA_ROOT) unless S3_BUCKET is set; then an S3-compatible bucket (assets/s3.py: streaming
+# reads and writes, short-lived signed URLs). A malformed setting stops the studio here; an unreachable bucket, wrong
+# credentials or a bucket that refuses writes stop `manage.py check --database default` (config/checks.py).
 S3_BUCKET = env_str("S3_BUCKET")
+# How the studio hands a stored file to a browser after its access check: "redirect" to a signed URL on the bucket
+# (browsers must reach it at S3_PUBLIC_ENDPOINT_URL), or "proxy" it through Django (the bucket stays private).
+S3_SERVE = env_str("S3_SERVE", "redirect").lower()
+if S3_SERVE not in ("redirect", "proxy"):
+    raise ImproperlyConfigured(f"S3_SERVE must be redirect or proxy, got {S3_SERVE!r}")
+# Lifetime of those signed URLs, in seconds.
+S3_URL_EXPIRE = env_int("S3_URL_EXPIRE", 300, minimum=60, maximum=600)
+S3_ENDPOINT_URL = env_url("S3_ENDPOINT_URL", "", schemes=("http", "https"))
+S3_PUBLIC_ENDPOINT_URL = env_url("S3_PUBLIC_ENDPOINT_URL", "", schemes=("http", "https"))
+S3_ACCESS_KEY_ID = env_secret("S3_ACCESS_KEY_ID")
+S3_SECRET_ACCESS_KEY = env_secret("S3_SECRET_ACCESS_KEY")
+S3_REGION = env_str("S3_REGION", "us-east-1")
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path").lower()
+# Seconds /healthz and the start-up checks wait for each of the database, the broker and the storage.
+HEALTHZ_TIMEOUT = env_float("HEALTHZ_TIMEOUT", 2.0, minimum=0.1, maximum=30.0)
 if S3_BUCKET:
+    # AWS's rules for bucket names (most S3-compatible servers follow them).
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", S3_BUCKET) or ".." in S3_BUCKET:
+        raise ImproperlyConfigured(
+            f"S3_BUCKET must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, got {S3_BUCKET!r}"
+        )
+    if S3_ADDRESSING_STYLE not in ("path", "virtual", "auto"):
+        raise ImproperlyConfigured(f"S3_ADDRESSING_STYLE must be path, virtual or auto, got {S3_ADDRESSING_STYLE!r}")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", S3_REGION):
+        raise ImproperlyConfigured(f"S3_REGION must be a region name such as us-east-1, got {S3_REGION!r}")
+    if bool(S3_ACCESS_KEY_ID) != bool(S3_SECRET_ACCESS_KEY):
+        missing = "S3_SECRET_ACCESS_KEY" if S3_ACCESS_KEY_ID else "S3_ACCESS_KEY_ID"
+        raise ImproperlyConfigured(
+            f"{missing} is not set: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or neither, to use the"
+            " machine's own AWS credentials)"
+        )
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "assets.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
-            "endpoint_url": env_url("S3_ENDPOINT_URL", "", schemes=("http", "https")) or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
-            "region_name": env_str("S3_REGION", "us-east-1"),
-            "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "public_endpoint_url": S3_PUBLIC_ENDPOINT_URL or None,
+            "access_key": S3_ACCESS_KEY_ID or None,
+            "secret_key": S3_SECRET_ACCESS_KEY or None,
+            "region_name": S3_REGION,
+            "addressing_style": S3_ADDRESSING_STYLE,
             "signature_version": "s3v4",
             "default_acl": None,
-            "file_overwrite": False,
+            "file_overwrite": False,  # a name in use gets a suffix, as on local disk; never a silent replace
             "querystring_auth": True,
-            "querystring_expire": 600,
+            "querystring_expire": S3_URL_EXPIRE,
+            # django-storages' own S3File (writes other than the studio's streams) spools to disk beyond 8 MiB.
+            "max_memory_size": 8 << 20,
+            "ping_timeout": HEALTHZ_TIMEOUT,
         },
     }
 else:
@@ -343,7 +444,30 @@ CSRF_FAILURE_VIEW = "accounts.errors.csrf_failure"
 # ---------------------------------------------------------------------------------------------------------------
 # Task queue: django-q2 on the database by default, on Redis with REDIS_URL
 # ---------------------------------------------------------------------------------------------------------------
-REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
+REDIS_URL = env_secret("REDIS_URL")  # may hold a password: REDIS_URL_FILE works too
+
+
+def _check_redis_url(url: str) -> None:
+    """Refuse a REDIS_URL redis-py would misread (never showing it: it may hold a password)."""
+    from redis.connection import parse_url
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured("REDIS_URL must be a URL starting with redis://, rediss:// or unix://")
+    try:
+        parse_url(url)
+        parsed.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"REDIS_URL is not a valid Redis URL: {exc}") from None
+    if parsed.scheme != "unix" and not parsed.hostname:
+        raise ImproperlyConfigured("REDIS_URL names no host (redis://host:6379/0)")
+    database = parsed.path.strip("/")
+    if parsed.scheme != "unix" and database and not database.isdigit():
+        raise ImproperlyConfigured("REDIS_URL must end with a database number (redis://host:6379/0)")
+
+
+if REDIS_URL:
+    _check_redis_url(REDIS_URL)
 Q_CLUSTER = {
     "name": "sora-studio",
     "workers": env_int("Q_WORKERS", 2, minimum=1, maximum=64),
@@ -366,12 +490,13 @@ else:
 # The /v1/videos contract: a real provider, or the built-in simulator
 # ---------------------------------------------------------------------------------------------------------------
 # The API key lives here and only here: never in a template, a log line, a task argument or a database row.
+export_secret_file("OPENAI_API_KEY")  # providers read their key from the process environment by its name
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 # On by default exactly when no provider key is set; can be forced on beside a real provider.
 SORA_SIMULATOR = env_bool("SORA_SIMULATOR", not OPENAI_API_KEY)
 # The studio's own key for its simulator: random per installation (the simulator keeps each key's jobs apart, so
 # nobody who merely reaches /sim/v1/ can list, download or delete the studio's videos). Set it for several machines.
-SIMULATOR_API_KEY = env_str("SIMULATOR_API_KEY") or _kept_secret("simulator_key", lambda: "sk-sim-" + secrets.token_urlsafe(32))
+SIMULATOR_API_KEY = env_secret("SIMULATOR_API_KEY") or _kept_secret("simulator_key", lambda: "sk-sim-" + secrets.token_urlsafe(32))
 # OPENAI_BASE_URL / OPENAI_API_KEY (as the OpenAI SDK reads them) describe one provider, `openai`, created at
 # migrate time whenever either is set (providers/environment.py); more providers are added in the admin or with
 # `manage.py provider`. The simulator is its own provider, at SIMULATOR_BASE_URL (default: SITE_URL/sim/v1).
@@ -385,7 +510,20 @@ SIMULATOR_BASE_URL = env_url("SIMULATOR_BASE_URL", "", schemes=("http", "https")
 # Never the studio's own secrets (SECRET_KEY, DATABASE_URL, ...: providers/keys.py), whatever is listed here.
 PROVIDER_KEY_VARIABLES = env_list("PROVIDER_KEY_VARIABLES", ["OPENAI_API_KEY", "OPENAI_WEBHOOK_SECRET"])
 PROVIDER_KEY_PREFIXES = env_list("PROVIDER_KEY_PREFIXES", ["PROVIDER_"])
-OPENAI_WEBHOOK_SECRET = env_str("OPENAI_WEBHOOK_SECRET")
+# A provider key may come from a file too: <NAME>_FILE for any NAME a provider may use (never the studio's own
+# secrets, which only settings read), put into the process environment where the provider client looks for it.
+from providers.keys import NEVER as _STUDIO_SECRETS  # noqa: E402 (a plain module: names only)
+
+for _variable in sorted(os.environ):
+    _name = _variable[: -len("_FILE")]
+    if (
+        _variable.endswith("_FILE")
+        and re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", _name)
+        and _name not in _STUDIO_SECRETS
+        and (_name in PROVIDER_KEY_VARIABLES or _name.startswith(tuple(PROVIDER_KEY_PREFIXES)))
+    ):
+        export_secret_file(_name)
+OPENAI_WEBHOOK_SECRET = env_secret("OPENAI_WEBHOOK_SECRET")
 if OPENAI_WEBHOOK_SECRET and not OPENAI_WEBHOOK_SECRET.startswith("whsec_"):
     raise ImproperlyConfigured("OPENAI_WEBHOOK_SECRET must start with whsec_ (the Standard Webhooks format)")
 SORA_TIMEOUT_CONNECT = env_float("SORA_TIMEOUT_CONNECT", 5.0, minimum=0.1)
@@ -433,7 +571,7 @@ SIM_MODERATION_WORDS = env_list("SIM_MODERATION_WORDS", ["blocked-content"])
 SIM_REMIX_WINDOW_HOURS = env_int("SIM_REMIX_WINDOW_HOURS", 0, minimum=0)
 SIM_ASSET_TTL_SECONDS = env_int("SIM_ASSET_TTL_SECONDS", 3600, minimum=1)
 SIM_WEBHOOK_URL = env_url("SIM_WEBHOOK_URL", "", schemes=("http", "https"))
-SIM_WEBHOOK_SECRET = env_str("SIM_WEBHOOK_SECRET", OPENAI_WEBHOOK_SECRET)
+SIM_WEBHOOK_SECRET = env_secret("SIM_WEBHOOK_SECRET", OPENAI_WEBHOOK_SECRET)
 SIM_WEBHOOK_BACKOFF_SECONDS = env_float("SIM_WEBHOOK_BACKOFF_SECONDS", 5.0, minimum=0.0)
 SIM_WEBHOOK_MAX_ATTEMPTS = env_int("SIM_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=100)
 SIM_MEDIA_DIR = env_str("SIM_MEDIA_DIR", str(DATA_DIR / "simulator"))

@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from accounts import views as account_views
+from config.health import healthz
 
 admin.site.site_header = "Sora Studio admin"
 admin.site.site_title = "Sora Studio admin"
@@ -20,7 +21,7 @@ urlpatterns = [
     path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("healthz/", account_views.healthz, name="healthz"),
+    path("healthz/", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on every page (the admin's have no <link rel="icon">). Lazy: the static URL
     # (hashed in production) is looked up when asked, not at import.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),

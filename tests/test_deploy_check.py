@@ -64,3 +64,29 @@ def test_check_deploy_names_each_production_switch_left_off(tmp_path):
     assert "(studio.W001)" in report and "password-reset links there are working tokens" in report
     assert "(security.W004)" in report  # HSTS
     assert "(security.W008)" in report  # SSL redirect
+
+
+def test_check_deploy_is_clean_with_the_deploy_folders_environment(tmp_path):
+    """deploy/studio.env.example (what the systemd units read), with its secrets in files as documented there."""
+    from tests.deploy.startup import production_env
+
+    env = production_env(tmp_path)
+    assert env["S3_BUCKET"] and env["REDIS_URL"] and env["EMAIL_HOST_PASSWORD_FILE"] and env["SECRET_KEY_FILE"]
+    assert not any(name in env for name in ("SECRET_KEY", "DATABASE_URL", "S3_SECRET_ACCESS_KEY", "EMAIL_HOST_PASSWORD"))
+
+    run = _check_deploy(tmp_path, {k: v for k, v in env.items() if k not in ("PATH", "HOME", "LANG", "DATA_DIR")})
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "System check identified no issues (0 silenced)." in run.stdout, run.stdout + run.stderr
+    assert "WARNING" not in run.stderr, run.stderr
+
+
+def test_check_deploy_with_secret_files_names_a_world_readable_one(tmp_path):
+    from tests.deploy.startup import production_env
+
+    env = production_env(tmp_path)
+    os.chmod(env["SECRET_KEY_FILE"], 0o644)
+
+    run = _check_deploy(tmp_path, {k: v for k, v in env.items() if k not in ("PATH", "HOME", "LANG", "DATA_DIR")})
+
+    assert run.returncode != 0 and "SECRET_KEY_FILE names" in run.stderr and "every user" in run.stderr

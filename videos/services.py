@@ -485,29 +485,37 @@ class WrongContent(Exception):
 
 
 def _archive_variant(client, video: Video, variant: str) -> Asset:
-    """Stream one variant into a temporary file (never whole in memory; the client counts and hashes the bytes as
-    they arrive), check it is what the variant must be (its declared type and its first bytes: MP4, WebP, JPEG),
-    then keep it in our storage as an asset. Raises WrongContent when it is not."""
+    """Stream one variant straight into its place in our storage (no copy on local disk, never whole in memory; the
+    client counts and hashes the bytes as they arrive), checking it is what the variant must be: its first bytes
+    before anything is written, its declared type after, and an MP4's headers once stored. Raises WrongContent
+    when it is not; then, as after any failed download, nothing of it is left in storage."""
     from assets import media
 
-    with tempfile.TemporaryFile() as tmp:
-        download = client.download(video.upstream_id, tmp, variant=variant)
-        expected = media.expected_for(variant)
-        head = media.read_head(tmp)
+    expected = media.expected_for(variant)
+
+    def wrong(head: bytes, declared: str | None = None) -> WrongContent:
+        said = f" ({declared or 'no type'})" if declared is not None else ""
+        return WrongContent(f"{video.provider.name} sent {media.describe(head)}{said} for the {variant}")
+
+    def check_head(head: bytes) -> None:
+        if media.sniff(head) != expected:
+            raise wrong(head)
+
+    with assets.asset_stream(
+        video=video, kind=variant, origin=Asset.Origin.PROVIDER, provider=video.provider, check_head=check_head
+    ) as stream:
+        download = client.download(video.upstream_id, stream, variant=variant)
         declared = (download.content_type or "").lower()
-        if media.sniff(head) != expected or (declared not in GENERIC_TYPES and declared != CONTENT[variant][0]):
-            raise WrongContent(f"{video.provider.name} sent {media.describe(head)} ({declared or 'no type'}) "
-                               f"for the {variant}")  # fmt: skip
+        if media.sniff(stream.head) != expected or (declared not in GENERIC_TYPES and declared != CONTENT[variant][0]):
+            raise wrong(stream.head, declared)
+        stream.commit()
         if variant == "video":
             try:
-                media.probe_mp4(tmp)  # a damaged or cut MP4 is refused here, not played as a dead player
+                with stream.open() as stored:
+                    media.probe_mp4(stored)  # a damaged or cut MP4 is refused here, not played as a dead player
             except media.MediaError as exc:
                 raise WrongContent(f"{video.provider.name} sent a damaged MP4 ({exc})") from None
-        tmp.seek(0)
-        return assets.asset_store(
-            video=video, kind=variant, content=tmp, origin=Asset.Origin.PROVIDER, provider=video.provider,
-            size=download.bytes, sha256=download.sha256,
-        )  # fmt: skip
+        return stream.keep(size=download.bytes, sha256=download.sha256)
 
 
 def _derive_pictures(video: Video, kinds: list[str]) -> None:
