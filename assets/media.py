@@ -32,7 +32,11 @@ import av
 from av.stream import Discard
 from PIL import Image
 
-from videos.sora.catalog import SPRITESHEET_COLUMNS, SPRITESHEET_ROWS, SPRITESHEET_TILE_WIDTH
+from videos.sora.catalog import (
+    SPRITESHEET_COLUMNS,
+    SPRITESHEET_ROWS,
+    SPRITESHEET_TILE_WIDTH,
+)
 
 Source = str | os.PathLike | IO[bytes]
 

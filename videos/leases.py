@@ -14,7 +14,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from django.db import IntegrityError, InterfaceError, OperationalError, ProgrammingError, close_old_connections, connection
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    close_old_connections,
+    connection,
+)
 from django.db.models import Q
 from django.utils import timezone
 

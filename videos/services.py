@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
 

@@ -9,10 +9,27 @@ from providers.capabilities import COMPLETED, FAILED
 from videos.sora.errors import SoraError
 from videos.sora.types import RawAnswer, Video
 
-from .constants import DOWNLOAD_SECONDS, FORM_ENCODING, JOB_LABELS, JSON_ENCODING, KEEP_VIDEO_BYTES, PROMPT
-from .constants import REMIX_PROMPT, UNKNOWN_ID
+from .constants import (
+    DOWNLOAD_SECONDS,
+    FORM_ENCODING,
+    JOB_LABELS,
+    JSON_ENCODING,
+    KEEP_VIDEO_BYTES,
+    PROMPT,
+    REMIX_PROMPT,
+    UNKNOWN_ID,
+)
 from .planning import Combo, cheapest
-from .reading import EXPECTED_TYPE, IMAGE_TYPES, Outcome, Sniffer, envelope_kind, png, seg, sniff
+from .reading import (
+    EXPECTED_TYPE,
+    IMAGE_TYPES,
+    Outcome,
+    Sniffer,
+    envelope_kind,
+    png,
+    seg,
+    sniff,
+)
 
 
 class Jobs:

@@ -7,10 +7,17 @@ from dataclasses import dataclass, field
 from providers.models import ProviderModel
 from videos.sora.catalog import ALL_SIZES, SECONDS
 
-from .constants import EXTRA_SECONDS, EXTRA_SIZES, FORM_ENCODING, INVALID, JSON_ENCODING, POISON_FIELD, UNKNOWN_MODEL
+from .constants import (
+    EXTRA_SECONDS,
+    EXTRA_SIZES,
+    FORM_ENCODING,
+    INVALID,
+    JSON_ENCODING,
+    POISON_FIELD,
+    UNKNOWN_MODEL,
+)
 from .planning import Combo, registry_sizes
 from .reading import Outcome
-
 
 CHECKED = ("model", "size", "seconds")
 
