@@ -505,6 +505,9 @@ OPENAI_BASE_URL = env_url(
 ).rstrip("/")
 OPENAI_PROVIDER_FROM_ENV = bool(OPENAI_BASE_URL)
 OPENAI_PROVIDER_NAME = env_str("OPENAI_PROVIDER_NAME", "OpenAI-compatible server")[:100]
+# The models that provider serves, by the names it knows them by (default: the built-in catalogue, sora-2 and
+# friends); each starts with the contract's sizes and lengths, which its probe then narrows.
+OPENAI_MODELS = env_list("OPENAI_MODELS", [])
 SIMULATOR_BASE_URL = env_url("SIMULATOR_BASE_URL", "", schemes=("http", "https")).rstrip("/")
 # Environment variables a provider may name as its key variable: these names, and names with these prefixes.
 # Never the studio's own secrets (SECRET_KEY, DATABASE_URL, ...: providers/keys.py), whatever is listed here.

@@ -58,6 +58,8 @@ class Capabilities:
     status_words: Mapping[str, str] = field(default_factory=dict)
     webhooks: bool | None = None
     measured: bool = False
+    # What the probe saw each model refuse: {model name: {"sizes": [...], "seconds": [...]}}.
+    refused: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def contract(cls) -> Capabilities:
@@ -73,12 +75,19 @@ class Capabilities:
             return {n: raw[n] if isinstance(raw.get(n), bool) else None for n in names}
 
         words = profile.get("status_words") if isinstance(profile.get("status_words"), Mapping) else {}
+        models = profile.get("models") if isinstance(profile.get("models"), Mapping) else {}
+        refused = {
+            str(name): {what: tuple(str(v) for v in entry.get(f"refused_{what}") or ()) for what in ("sizes", "seconds")}
+            for name, entry in models.items()
+            if isinstance(entry, Mapping)
+        }
         return cls(
             routes=flags("routes", ROUTES),
             variants=flags("variants", VARIANTS),
             status_words={str(k): str(v) for k, v in words.items() if v in (QUEUED, IN_PROGRESS, COMPLETED, FAILED)},
             webhooks=profile.get("webhooks") if isinstance(profile.get("webhooks"), bool) else None,
             measured=bool(profile),
+            refused=refused,
         )
 
     @classmethod
@@ -99,6 +108,14 @@ class Capabilities:
     def serves_variant(self, variant: str) -> bool:
         """Whether to download a variant from the provider (else the studio makes it from the MP4)."""
         return variant == "video" or self.variants.get(variant) is not False
+
+    def accepts(self, model: str, *, size: str | None = None, seconds: str | int | None = None) -> bool:
+        """Whether the model may be offered with this size and length: yes unless the probe saw it refused."""
+        refused = self.refused.get(model, {})
+        return not (
+            (size is not None and size in refused.get("sizes", ()))
+            or (seconds is not None and str(seconds) in refused.get("seconds", ()))
+        )
 
     def status_of(self, word: str | None) -> str | None:
         """The studio's meaning of an upstream status word (queued, in_progress, completed, failed), or None."""

@@ -34,6 +34,20 @@ def seed_catalogue(provider: Provider) -> None:
         )
 
 
+def seed_named(provider: Provider, names: list[str]) -> None:
+    """Models named in the environment (OPENAI_MODELS), with the contract's sizes, lengths and sora-2's price until
+    an operator or the probe says better; a name the catalogue knows keeps its catalogue values."""
+    from videos.sora.catalog import MODELS, SECONDS, SIZES_720P
+
+    for order, name in enumerate(names):
+        spec = MODELS.get(name)
+        prices = {size: str(price) for size, price in spec.prices.items()} if spec else {s: "0.10" for s in SIZES_720P}
+        ProviderModel.objects.get_or_create(
+            provider=provider, name=name,
+            defaults={"label": LABELS.get(name, name), "prices": prices, "seconds": list(SECONDS), "sort_order": order},
+        )  # fmt: skip
+
+
 @transaction.atomic
 def sync() -> list[Provider]:
     simulator, _ = Provider.objects.get_or_create(
@@ -57,7 +71,9 @@ def sync() -> list[Provider]:
                 "is_active": True,
             },
         )
-        if not provider.models.exists():
+        if settings.OPENAI_MODELS:
+            seed_named(provider, settings.OPENAI_MODELS)
+        elif not provider.models.exists():
             seed_catalogue(provider)
         synced.append(provider)
     return synced

@@ -134,6 +134,17 @@ class ProviderModel(models.Model):
         return list(self.prices)
 
     @property
+    def offered_sizes(self) -> list[str]:
+        """The registry's sizes, less those the provider's probe saw this model refuse."""
+        capabilities = self.provider.capabilities
+        return [size for size in self.sizes if capabilities.accepts(self.name, size=size)]
+
+    @property
+    def offered_seconds(self) -> list[str]:
+        capabilities = self.provider.capabilities
+        return [str(s) for s in self.seconds if capabilities.accepts(self.name, seconds=s)]
+
+    @property
     def display_label(self) -> str:
         return self.label or self.name
 

@@ -58,15 +58,15 @@ class VideoCreateForm(StorableTextMixin, forms.Form):
         self.fields["model"].choices = [
             (key, f"{m.display_label} · {m.provider.name}" if several else m.display_label) for key, m in self.by_key.items()
         ]
-        sizes = sorted({s for m in self.models for s in m.sizes}, key=lambda s: (int(s.split("x")[0]) * int(s.split("x")[1]), s))
+        sizes = sorted({s for m in self.models for s in m.offered_sizes}, key=lambda s: (int(s.split("x")[0]) * int(s.split("x")[1]), s))
         self.fields["size"].choices = [(s, s.replace("x", " × ")) for s in sizes]
-        seconds = sorted({int(x) for m in self.models for x in m.seconds})
+        seconds = sorted({int(x) for m in self.models for x in m.offered_seconds})
         self.fields["seconds"].choices = [(n, f"{n} seconds") for n in seconds]
         if not self.is_bound:
             self.initial.setdefault("submit_token", uuid.uuid4())
             if self.models:
                 self.initial.setdefault("model", providers.model_key(self.models[0]))
-                self.initial.setdefault("size", self.models[0].sizes[0])
+                self.initial.setdefault("size", (self.models[0].offered_sizes or self.models[0].sizes)[0])
 
     @staticmethod
     def initial_from(video: Video) -> dict:
@@ -87,11 +87,11 @@ class VideoCreateForm(StorableTextMixin, forms.Form):
     def clean(self):
         data = super().clean()
         spec = self.by_key.get(data.get("model"))
-        if spec and data.get("size") and data["size"] not in spec.sizes:
-            self.add_error("size", f"{spec.display_label} makes {', '.join(spec.sizes)}; pick one of those.")
-        if spec and data.get("seconds") and str(data["seconds"]) not in [str(x) for x in spec.seconds]:
+        if spec and data.get("size") and data["size"] not in spec.offered_sizes:
+            self.add_error("size", f"{spec.display_label} makes {', '.join(spec.offered_sizes)}; pick one of those.")
+        if spec and data.get("seconds") and str(data["seconds"]) not in spec.offered_seconds:
             self.add_error(
-                "seconds", f"{spec.display_label} makes {', '.join(map(str, spec.seconds))}-second videos; pick one."
+                "seconds", f"{spec.display_label} makes {', '.join(spec.offered_seconds)}-second videos; pick one."
             )
         upload = data.get("input_reference")
         if upload:
@@ -114,8 +114,8 @@ class VideoCreateForm(StorableTextMixin, forms.Form):
     def model_table(self) -> list[dict]:
         """For the page's script: sizes, lengths and prices per model (the server checks again)."""
         return [
-            {"key": key, "name": m.name, "seconds": [str(x) for x in m.seconds],
-             "prices": {s: str(m.price_per_second(s)) for s in m.sizes}}
+            {"key": key, "name": m.name, "seconds": m.offered_seconds,
+             "prices": {s: str(m.price_per_second(s)) for s in m.offered_sizes}}
             for key, m in self.by_key.items()
         ]  # fmt: skip
 

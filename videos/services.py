@@ -53,10 +53,11 @@ def _clean_prompt(prompt: str) -> str:
 
 
 def _check_shape(spec: ProviderModel, size: str, seconds: int) -> None:
-    if size not in spec.sizes:
-        raise ValidationError({"size": f"{spec.name} makes videos of {', '.join(spec.sizes)}, not {size}."})
-    if str(seconds) not in [str(s) for s in spec.seconds]:
-        raise ValidationError({"seconds": f"{spec.name} makes videos of {', '.join(map(str, spec.seconds))} seconds."})
+    """The registry's sizes and lengths, less what the provider's probe saw the model refuse."""
+    if size not in spec.offered_sizes:
+        raise ValidationError({"size": f"{spec.name} makes videos of {', '.join(spec.offered_sizes)}, not {size}."})
+    if str(seconds) not in spec.offered_seconds:
+        raise ValidationError({"seconds": f"{spec.name} makes videos of {', '.join(spec.offered_seconds)} seconds."})
 
 
 def _existing_for_token(owner, submit_token: uuid.UUID | None) -> list[Video]:
@@ -258,17 +259,37 @@ def video_start(*, video_id: int, token: str, actor: Actor = SYSTEM) -> Video | 
                     raise SoraError("The video this remixes is gone.", status=404, retryable=False)
                 remote = client.remix(video.remixed_from.upstream_id, prompt=video.prompt)
             else:
-                reference = _reference_upload(video)
-                remote = client.create(
-                    prompt=video.prompt, model=video.model, size=video.size, seconds=str(video.seconds),
-                    input_reference=reference, multipart=video.provider.capabilities.knows("create_json") is False,
-                )  # fmt: skip
+                remote = _create_upstream(client, video)
     except SoraError as exc:
         return _start_failed(video, token, exc)
     if lifecycle.attach_upstream(video, remote.id):
         video_apply_remote(video=video, remote=remote)
     video.refresh_from_db()
     return video
+
+
+def _create_upstream(client, video: Video):
+    """POST /videos as the provider takes it: JSON, or multipart where JSON is refused. A provider not yet measured
+    that answers a JSON create as if it had read no prompt (vLLM-Omni reads form fields only) gets the same create
+    once more as multipart (a 4xx made nothing, so this cannot pay twice), and that is learned for next time."""
+    capabilities = video.provider.capabilities
+    fields = dict(prompt=video.prompt, model=video.model, size=video.size, seconds=str(video.seconds),
+                  input_reference=_reference_upload(video))  # fmt: skip
+    multipart = capabilities.knows("create_json") is False
+    try:
+        return client.create(**fields, multipart=multipart)
+    except SoraError as exc:
+        read_nothing = exc.status == 415 or (
+            exc.status in (400, 422) and (exc.param == "prompt" or "prompt" in (exc.message or "").lower())
+            and any(word in (exc.message or "").lower() for word in ("required", "missing"))
+        )  # fmt: skip
+        if multipart or fields["input_reference"] is not None or capabilities.knows("create_json") is not None:
+            raise
+        if not read_nothing or exc.maybe_created:
+            raise
+    remote = client.create(**fields, multipart=True)
+    learn_missing(video.provider, "routes", "create_json", "a JSON create was answered as if no prompt was sent")
+    return remote
 
 
 def _reference_upload(video: Video) -> ImageUpload | None:
@@ -649,6 +670,10 @@ def _delete_upstream(video: Video) -> str:
     except circuit.CircuitOpen as exc:
         raise ValidationError(f"{exc.message} Delete it again then.") from None
     except SoraError as exc:
+        if exc.status == 404 and _still_there(video):
+            # A 404 for the route, not the job (a relay without delete answers "Invalid URL"): the job is still there.
+            learn_missing(provider, "routes", "delete", "DELETE answered 404 while the job was still there")
+            return keeps
         if exc.status == 404 or (exc.status == 400 and video.status in (Status.FAILED, Status.CANCELLED)):
             return ""  # gone already, or never made (a failed job)
         if exc.status in (405, 501):
@@ -656,6 +681,14 @@ def _delete_upstream(video: Video) -> str:
             return keeps
         raise ValidationError(f"{provider.name} refused to delete this video: {exc.message}") from None
     return ""
+
+
+def _still_there(video: Video) -> bool:
+    try:
+        client_for(video.provider).retrieve(video.upstream_id)
+    except SoraError:
+        return False
+    return True
 
 
 def video_cancel(*, actor: Actor, video: Video) -> str:

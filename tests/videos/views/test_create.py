@@ -128,3 +128,26 @@ def test_create_is_404_for_outsiders_and_403_for_viewers(client, project, charli
 def test_create_rejects_put(client, alice, project):
     client.force_login(alice)
     assert client.put(_create_url(project)).status_code == 405
+
+
+def test_the_form_offers_only_what_the_providers_probe_saw_the_model_take(client, alice, project, settings):
+    """A provider whose probe saw sora-2 refuse 720x1280 and 12 s: neither is offered, nor taken if posted."""
+    from providers.models import Provider, ProviderModel
+
+    settings.SORA_SIMULATOR = False  # only this provider is offered
+    Provider.objects.filter(slug="simulator").update(is_active=False)
+    gateway = Provider.objects.create(
+        slug="gw", name="Gateway", base_url="https://gw.example/v1", api_key_env="PROVIDER_GW_KEY",
+        profile={"models": {"sora-2": {"sizes": ["1280x720"], "refused_sizes": ["720x1280"], "seconds": ["4", "8"],
+                                       "refused_seconds": ["12"]}}},
+    )  # fmt: skip
+    ProviderModel.objects.create(provider=gateway, name="sora-2", prices={"720x1280": "0.1", "1280x720": "0.1"},
+                                 seconds=["4", "8", "12"])  # fmt: skip
+    client.force_login(alice)
+
+    page = client.get(reverse("videos:create", args=[project.public_id])).content.decode()
+    refused = _post(client, project, model="gw:sora-2", size="720x1280", seconds=12)
+
+    assert 'value="1280x720"' in page and 'value="720x1280"' not in page
+    assert 'value="8"' in page and 'value="12"' not in page
+    assert refused.status_code == 400 and not Video.objects.exists()
