@@ -106,6 +106,43 @@ def sim_client():
     return client_for(simulator())
 
 
+@pytest.fixture
+def queue(studio, monkeypatch):
+    """The task queue recorded instead of run: a test drives the pipeline itself, step by step (`run_pipeline`).
+    Yields the calls: "dispatch", ("start", id), ("archive", id), "tick". The simulator's faults are cleared after."""
+    from videos import tasks
+    from videos.sora.simulator import faults
+
+    calls = []
+    monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: calls.append("dispatch"))
+    monkeypatch.setattr(tasks, "enqueue_start", lambda video_id, token: calls.append(("start", video_id)))
+    monkeypatch.setattr(tasks, "enqueue_archive", lambda video_id: calls.append(("archive", video_id)))
+    monkeypatch.setattr(tasks, "enqueue_tick", lambda: calls.append("tick"))
+    yield calls
+    faults.clear()
+
+
+def run_pipeline(video, *, timeout: float = 90):
+    """One video through the pipeline as the workers run it (with `queue`): started if it can start, polled until
+    its job ends upstream, archived. Returns the fresh row."""
+    from videos import services
+    from videos.models import Video
+
+    for video_id, token in services.jobs_claim_startable():
+        services.video_start(video_id=video_id, token=token)
+
+    def ended():
+        services.video_poll(video_id=video.id)
+        row = Video.objects.get(id=video.id)
+        return row if row.status not in Video.IN_FLIGHT else None
+
+    row = wait_for(ended, timeout=timeout, interval=0.1, what="the job to end")
+    if row.status == Video.Status.ARCHIVING:
+        services.video_archive(video_id=row.id)
+        row.refresh_from_db()
+    return row
+
+
 def start(video):
     """Run a video's start step as the pipeline would: claim it (as the dispatcher does) if it is still waiting,
     then the start task with that lease. Returns what video_start returns."""

@@ -21,7 +21,11 @@ from PIL import Image, ImageChops, ImageStat
 from assets import media
 from tests.assets import mp4s
 from tests.assets.conftest import SIZES
-from videos.sora.catalog import SPRITESHEET_COLUMNS, SPRITESHEET_ROWS, SPRITESHEET_TILE_WIDTH
+from videos.sora.catalog import (
+    SPRITESHEET_COLUMNS,
+    SPRITESHEET_ROWS,
+    SPRITESHEET_TILE_WIDTH,
+)
 
 TILES = SPRITESHEET_COLUMNS * SPRITESHEET_ROWS
 REPO = Path(__file__).resolve().parents[2]

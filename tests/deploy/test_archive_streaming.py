@@ -5,7 +5,6 @@ storage when the download is wrong, damaged or cut off. A 200 MB download keeps 
 from __future__ import annotations
 
 import hashlib
-import os
 import resource
 import tempfile
 import time

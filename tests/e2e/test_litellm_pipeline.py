@@ -16,8 +16,8 @@ from accounts.actors import Actor
 from providers.environment import sync
 from providers.models import Provider
 from quotas.models import QuotaCharge
-from tests.conftest import PASSWORD, image_bytes, wait_for
-from videos import services, tasks
+from tests.conftest import PASSWORD, image_bytes, run_pipeline
+from videos import services
 from videos.models import Video
 from videos.sora.simulator import faults
 from videos.sora.simulator.models import SimVideo
@@ -104,32 +104,7 @@ def test_a_member_creates_remixes_and_deletes_through_litellm(via_litellm, q_clu
     assert provider.profile["routes"]["delete"] is False  # learned from the proxy's 405
 
 
-@pytest.fixture
-def quiet(studio, monkeypatch):
-    for name in ("enqueue_dispatch", "enqueue_tick", "enqueue_archive"):
-        monkeypatch.setattr(tasks, name, lambda *args: None)
-    monkeypatch.setattr(tasks, "enqueue_start", lambda video_id, token: None)
-    yield
-    faults.clear()
-
-
-def _run(video) -> Video:
-    for video_id, token in services.jobs_claim_startable():
-        services.video_start(video_id=video_id, token=token)
-
-    def ended():
-        services.video_poll(video_id=video.id)
-        row = Video.objects.get(id=video.id)
-        return row if row.status not in Video.IN_FLIGHT else None
-
-    row = wait_for(ended, timeout=90, interval=0.2, what="the job to end")
-    if row.status == Status.ARCHIVING:
-        services.video_archive(video_id=row.id)
-        row.refresh_from_db()
-    return row
-
-
-def test_a_create_the_proxy_fails_after_its_own_retries_ends_at_once_with_a_refund(quiet, litellm_proxy, settings,
+def test_a_create_the_proxy_fails_after_its_own_retries_ends_at_once_with_a_refund(queue, litellm_proxy, settings,
                                                                                    monkeypatch, alice, project):  # fmt: skip
     """The proxy retries an upstream 500 itself, then answers 500: whether a job was made is unknown, and it can't
     list its jobs to find out, so the video fails at once, naming the provider, and nothing is charged."""
@@ -138,7 +113,7 @@ def test_a_create_the_proxy_fails_after_its_own_retries_ends_at_once_with_a_refu
     video = services.video_submit(actor=Actor.of_user(alice), project=project, prompt="A heron at dawn",
                                   model="openai:sora-2", size="1280x720", seconds=4)  # fmt: skip
 
-    row = _run(video)
+    row = run_pipeline(video)
 
     assert (row.status, row.error_code) == (Status.FAILED, "outcome_unknown")
     assert "LiteLLM proxy did not say whether it made this video" in row.error_message
@@ -148,18 +123,18 @@ def test_a_create_the_proxy_fails_after_its_own_retries_ends_at_once_with_a_refu
     assert provider.profile["routes"]["list"] is False  # learned: no list to look in
 
 
-def test_ids_of_over_a_thousand_characters_through_the_proxy(quiet, start_litellm_proxy, live_server, settings,
+def test_ids_of_over_a_thousand_characters_through_the_proxy(queue, start_litellm_proxy, live_server, settings,
                                                              monkeypatch, alice, project):  # fmt: skip
     """The proxy in front of a server with ~1,200-character ids wraps them into ~1,700: kept whole on both
     databases, remixed by them, archived."""
     proxy = start_litellm_proxy(f"{live_server.url}/sim/longids/v1", models=["sora-2"])
     configure(settings, monkeypatch, proxy, name="LiteLLM in front of long ids")
-    parent = _run(services.video_submit(actor=Actor.of_user(alice), project=project, prompt="A red kite, wide",
+    parent = run_pipeline(services.video_submit(actor=Actor.of_user(alice), project=project, prompt="A red kite, wide",
                                         model="openai:sora-2", size="1280x720", seconds=4))  # fmt: skip
     assert parent.status == Status.COMPLETED and len(parent.upstream_id) > 1000
     assert Video.objects.get(upstream_id=parent.upstream_id) == parent
 
-    child = _run(services.video_remix(actor=Actor.of_user(alice), parent=parent, prompts=["Same kite at dusk"])[0])
+    child = run_pipeline(services.video_remix(actor=Actor.of_user(alice), parent=parent, prompts=["Same kite at dusk"])[0])
 
     assert child.status == Status.COMPLETED and len(child.upstream_id) > 1000
     assert set(child.asset_map) == {"video", "thumbnail", "spritesheet"}

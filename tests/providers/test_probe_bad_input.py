@@ -16,7 +16,14 @@ from accounts.actors import Actor
 from providers.models import Provider
 from providers.probe import ProbeError, probe
 from providers.services import provider_probe
-from tests.providers.test_probe_profiles import FAST, KEY, KEY_VARIABLE, SORA_MODELS, make_provider, table_of
+from tests.providers.test_probe_profiles import (
+    FAST,
+    KEY,
+    KEY_VARIABLE,
+    SORA_MODELS,
+    make_provider,
+    table_of,
+)
 from tests.sora.test_client_tolerance import (  # noqa: F401  (local_server is a fixture)
     LocalServer,
     answer,

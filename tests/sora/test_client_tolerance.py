@@ -20,8 +20,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.sora.sim_profiles import sim_profile_url  # noqa: F401  (a fixture)
-from tests.sora.test_client import BASE, KEY, VID, ChunkSink, envelope, mount, video_json
-from tests.sora.test_client import client, sleeps, transport  # noqa: F401  (fixtures)
+from tests.sora.test_client import (  # noqa: F401  (fixtures)
+    BASE,
+    KEY,
+    VID,
+    ChunkSink,
+    client,
+    envelope,
+    mount,
+    sleeps,
+    transport,
+    video_json,
+)
 from videos.sora import client as client_module
 from videos.sora.client import MESSAGE_LIMIT, SoraClient
 from videos.sora.errors import SoraError

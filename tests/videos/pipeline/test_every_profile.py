@@ -11,9 +11,9 @@ from django.urls import reverse
 from accounts.actors import Actor
 from providers.environment import sync
 from providers.models import Provider
-from tests.conftest import wait_for
+from tests.conftest import run_pipeline
 from tests.sora.sim_profiles import PROFILE_NAMES, profile_base_url
-from videos import services, tasks
+from videos import services
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,32 +22,8 @@ Status = Video.Status
 REMIXES = {"openai", "statuswords", "longids", "relay"}
 
 
-@pytest.fixture
-def quiet(studio, monkeypatch):
-    for name in ("enqueue_dispatch", "enqueue_tick", "enqueue_archive"):
-        monkeypatch.setattr(tasks, name, lambda *args: None)
-    monkeypatch.setattr(tasks, "enqueue_start", lambda video_id, token: None)
-
-
-def run(video) -> Video:
-    """The pipeline, step by step, as the workers run it."""
-    for video_id, token in services.jobs_claim_startable():
-        services.video_start(video_id=video_id, token=token)
-
-    def ended():
-        services.video_poll(video_id=video.id)
-        row = Video.objects.get(id=video.id)
-        return row if row.status not in Video.IN_FLIGHT else None
-
-    row = wait_for(ended, timeout=90, interval=0.1, what="the job to end")
-    if row.status == Status.ARCHIVING:
-        services.video_archive(video_id=row.id)
-        row.refresh_from_db()
-    return row
-
-
 @pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_a_member_creates_sees_remixes_and_deletes_on_every_kind_of_server(quiet, studio, settings, monkeypatch,
+def test_a_member_creates_sees_remixes_and_deletes_on_every_kind_of_server(queue, studio, settings, monkeypatch,
                                                                            alice, project, client, profile):  # fmt: skip
     model = settings.SIM_VLLM_OMNI_MODEL if profile == "vllm-omni" else "sora-2"
     settings.OPENAI_PROVIDER_FROM_ENV = True
@@ -60,7 +36,7 @@ def test_a_member_creates_sees_remixes_and_deletes_on_every_kind_of_server(quiet
     provider = Provider.objects.get(slug="openai")
     assert provider.profile == {}  # never probed
 
-    video = run(services.video_submit(actor=Actor.of_user(alice), project=project, prompt=f"A heron, {profile}",
+    video = run_pipeline(services.video_submit(actor=Actor.of_user(alice), project=project, prompt=f"A heron, {profile}",
                                       model=f"openai:{model}", size="1280x720", seconds=4))  # fmt: skip
 
     assert video.status == Status.COMPLETED, (video.error_code, video.error_message)
@@ -73,7 +49,7 @@ def test_a_member_creates_sees_remixes_and_deletes_on_every_kind_of_server(quiet
     assert ('class="remix-form"' in page) == (profile in REMIXES or provider.capabilities.supports("remix"))
 
     if profile in REMIXES:
-        child = run(services.video_remix(actor=Actor.of_user(alice), parent=video, prompts=["Same heron, at dusk"])[0])
+        child = run_pipeline(services.video_remix(actor=Actor.of_user(alice), parent=video, prompts=["Same heron, at dusk"])[0])
         assert child.status == Status.COMPLETED and set(child.asset_map) == {"video", "thumbnail", "spritesheet"}
         services.video_delete(actor=Actor.of_user(alice), video=child)
 

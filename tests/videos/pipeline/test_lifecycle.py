@@ -13,7 +13,7 @@ from django.db import connections, transaction
 
 from accounts.actors import SYSTEM, Actor
 from tests.conftest import sim_client, start
-from videos import lifecycle, services, tasks
+from videos import lifecycle, services
 from videos.models import Video
 
 Status = Video.Status
@@ -97,20 +97,13 @@ def test_a_retry_waits_for_its_time_and_a_lease_is_not_a_retry_time(alice, proje
 # ---------------------------------------------------------------------------------------------------------------
 # Delete versus dispatch: a job claimed by one can never be taken by the other
 # ---------------------------------------------------------------------------------------------------------------
-@pytest.fixture
-def quiet_queue(studio, monkeypatch):
-    for name in ("enqueue_dispatch", "enqueue_tick", "enqueue_archive"):
-        monkeypatch.setattr(tasks, name, lambda *args: None)
-    monkeypatch.setattr(tasks, "enqueue_start", lambda video_id, token: None)
-
-
 def _submit(alice, project, prompt="A heron over a lake"):
     return services.video_submit(actor=Actor.of_user(alice), project=project, prompt=prompt, model="sora-2",
                                  size="720x1280", seconds=4)  # fmt: skip
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_delete_of_a_video_the_dispatcher_just_started_is_refused(quiet_queue, alice, project):
+def test_a_delete_of_a_video_the_dispatcher_just_started_is_refused(queue, alice, project):
     """The page showed "waiting" (and a Delete button); the dispatcher starts the job before the click lands."""
     video = _submit(alice, project)
     seen_by_the_page = Video.objects.get(id=video.id)
@@ -125,7 +118,7 @@ def test_a_delete_of_a_video_the_dispatcher_just_started_is_refused(quiet_queue,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_video_claimed_for_deletion_is_never_started(quiet_queue, alice, project):
+def test_a_video_claimed_for_deletion_is_never_started(queue, alice, project):
     video = _submit(alice, project)
     assert lifecycle.begin_delete(Video.objects.get(id=video.id), Actor.of_user(alice))
 
@@ -134,7 +127,7 @@ def test_a_video_claimed_for_deletion_is_never_started(quiet_queue, alice, proje
 
 
 @pytest.mark.django_db(transaction=True)
-def test_racing_deletes_and_dispatches_never_orphan_a_job(quiet_queue, alice, project):
+def test_racing_deletes_and_dispatches_never_orphan_a_job(queue, alice, project):
     """Many rounds of a delete and a dispatch at the same moment, each in its own thread and connection: every
     upstream job belongs to a video that still exists, and every deleted video has none."""
     videos = [_submit(alice, project, prompt=f"shot {i}") for i in range(12)]

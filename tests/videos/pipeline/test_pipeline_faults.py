@@ -20,18 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 Status = Video.Status
 
 
-@pytest.fixture
-def queue(studio, monkeypatch):
-    """The queue, recorded instead of run: each test drives the services itself, step by step."""
-    calls = []
-    monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: calls.append("dispatch"))
-    monkeypatch.setattr(tasks, "enqueue_archive", lambda video_id: calls.append(("archive", video_id)))
-    monkeypatch.setattr(tasks, "enqueue_start", lambda video_id, token: calls.append(("start", video_id)))
-    monkeypatch.setattr(tasks, "enqueue_tick", lambda: calls.append("tick"))
-    yield calls
-    faults.clear()
-
-
 def _submit(alice, project, prompt="A lighthouse in a storm, wide shot") -> Video:
     return services.video_submit(actor=Actor.of_user(alice), project=project, prompt=prompt, model="sora-2", size="720x1280", seconds=4)
 

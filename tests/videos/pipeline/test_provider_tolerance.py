@@ -24,16 +24,10 @@ Status = Video.Status
 
 
 @pytest.fixture
-def quiet(studio, monkeypatch):
-    """The queue recorded, not run: each test drives the pipeline step by step."""
-    calls = []
-    monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: calls.append("dispatch"))
-    monkeypatch.setattr(tasks, "enqueue_start", lambda video_id, token: calls.append(("start", video_id)))
-    monkeypatch.setattr(tasks, "enqueue_archive", lambda video_id: calls.append(("archive", video_id)))
-    monkeypatch.setattr(tasks, "enqueue_tick", lambda: calls.append("tick"))
+def quiet(queue, monkeypatch):
+    """The recorded queue (tests/conftest.py), and the key the profile providers below name."""
     monkeypatch.setenv("PROVIDER_SIM_KEY", "sk-provider-under-test")
-    yield calls
-    faults.clear()
+    return queue
 
 
 def provider_for(studio, sim: str, *, slug: str | None = None, model: str = "sora-2", **fields) -> Provider:
