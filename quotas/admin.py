@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.actors import Actor
+from config.admin_base import ReadOnlyAdmin
 from providers.models import ProviderModel
 from quotas import selectors, services
 from quotas.models import QuotaCharge, QuotaGrant, QuotaRule, QuotaUsage
@@ -157,14 +158,6 @@ class QuotaGrantAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------------------------------------------
 # Usage counters and the ledger (read-only: only quotas/services.py writes them)
 # ---------------------------------------------------------------------------------------------------------------
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(QuotaUsage)
 class QuotaUsageAdmin(ReadOnlyAdmin):
     list_display = ("rule", "user", "period_start", "videos", "seconds", "spend_usd", "extras")

@@ -11,18 +11,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.actors import Actor
+from config.admin_base import ReadOnlyAdmin
 from videos import services, tasks
 from videos.models import Lease, Video, WebhookEvent
 
 Status = Video.Status
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
