@@ -496,12 +496,40 @@ def test_download_broken_mid_stream_is_retryable(client, transport):
 
 
 def test_download_shorter_than_content_length_is_retryable(client, transport):
+    """A cut download whose server cannot answer ranges (it sends the whole file again): a retryable error, for a
+    fresh start by the caller."""
     transport.reply(200, body=b"x" * 10, headers={"Content-Type": "video/mp4", "Content-Length": "20"})
+    transport.reply(200, body=b"x" * 20, headers={"Content-Type": "video/mp4", "Content-Length": "20"})
 
     with pytest.raises(SoraError, match="truncated") as info:
         client.download(VID, ChunkSink())
 
     assert info.value.retryable
+    assert transport.calls[1].headers["Range"] == "bytes=10-"
+
+
+def test_a_cut_download_is_resumed_with_a_range_in_the_same_call(client, transport):
+    transport.reply(200, body=b"x" * 10, headers={"Content-Type": "video/mp4", "Content-Length": "20"})
+    transport.reply(206, body=b"y" * 10, headers={"Content-Type": "video/mp4", "Content-Length": "10",
+                                                  "Content-Range": "bytes 10-19/20"})  # fmt: skip
+    sink = ChunkSink()
+
+    result = client.download(VID, sink)
+
+    assert sink.buffer.getvalue() == b"x" * 10 + b"y" * 10
+    assert (result.bytes, result.sha256) == (20, hashlib.sha256(b"x" * 10 + b"y" * 10).hexdigest())
+    assert [call.headers.get("Range") for call in transport.calls] == [None, "bytes=10-"]
+
+
+def test_a_resumed_part_that_starts_elsewhere_is_not_spliced_in(client, transport):
+    transport.reply(200, body=b"x" * 10, headers={"Content-Type": "video/mp4", "Content-Length": "20"})
+    transport.reply(206, body=b"y" * 15, headers={"Content-Type": "video/mp4", "Content-Length": "15",
+                                                  "Content-Range": "bytes 5-19/20"})  # fmt: skip
+    sink = ChunkSink()
+
+    with pytest.raises(SoraError, match="truncated"):
+        client.download(VID, sink)
+    assert sink.buffer.getvalue() == b"x" * 10  # nothing of the wrong part written
 
 
 def test_download_not_ready_maps_the_404_without_loading_the_body(client, transport):

@@ -157,11 +157,26 @@ def test_retries_give_up_after_max_retries(sora):
     assert len(sora.delays) == 2
 
 
-def test_a_cut_off_download_is_a_retryable_error_and_a_retry_succeeds(sora):
+def test_a_cut_off_download_is_resumed_with_a_range_in_the_same_call(sora):
+    """The simulator answers ranges, as the file servers behind real providers do: after the connection breaks
+    mid-file, the rest is asked for from where it stopped, and the bytes are the whole file's."""
     video = wait_done(sora, sora.create("A train passes a level crossing").id)
+    whole = io.BytesIO()
+    expected = sora.download(video.id, whole)
     faults.inject("cutoff", path="/content$")
+    sink = io.BytesIO()
+
+    download = sora.download(video.id, sink, chunk_size=8192)  # small reads: the half before the cut arrives
+
+    assert (download.bytes, download.sha256) == (expected.bytes, expected.sha256)
+    assert sink.getvalue() == whole.getvalue() and faults.pending() == 0
+
+
+def test_a_download_that_keeps_breaking_is_a_retryable_error_and_a_retry_succeeds(sora):
+    video = wait_done(sora, sora.create("A tram crosses a bridge").id)
+    faults.inject("cutoff", path="/content$", times=4)  # more cuts than the client resumes
     with pytest.raises(SoraError) as cut:
-        sora.download(video.id, io.BytesIO())
+        sora.download(video.id, io.BytesIO(), chunk_size=8192)
     assert cut.value.retryable
     sink = io.BytesIO()
     download = sora.download(video.id, sink)

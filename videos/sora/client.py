@@ -242,13 +242,36 @@ class SoraClient:
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
         limit = self.max_download_bytes[variant] if max_bytes is None else int(max_bytes)
-        response = self._send(
-            "GET", f"/videos/{_segment(video_id)}/content", params={"variant": variant}, accept=BINARY, stream=True
-        )
+        path = f"/videos/{_segment(video_id)}/content"
+        progress = _Progress()
+        response = self._send("GET", path, params={"variant": variant}, accept=BINARY, stream=True)
+        total = _int_header(response, "content-length") if "content-encoding" not in response.headers else None
         try:
-            return self._stream_into(
-                response, dest, variant=variant, chunk_size=chunk_size, limit=limit, max_seconds=max_seconds
-            )
+            while True:
+                try:
+                    return self._stream_into(
+                        response, dest, variant=variant, chunk_size=chunk_size, limit=limit, max_seconds=max_seconds,
+                        progress=progress, total=total,
+                    )  # fmt: skip
+                except _Interrupted as cut:
+                    # A connection cut mid-file: ask for the rest (HTTP range) and go on writing, in this same call,
+                    # when the server can answer ranges (or for the whole file again when nothing was written yet);
+                    # otherwise the caller starts again with a fresh file.
+                    if progress.resumes >= MAX_RESUMES or (total is None and progress.count):
+                        raise cut.error from None
+                    response.close()
+                    progress.resumes += 1
+                    logger.info("sora GET %s: resuming the %s at byte %d", path, variant, progress.count)
+                    ranged = {"Range": f"bytes={progress.count}-"} if progress.count else None
+                    response = self._send(
+                        "GET", path, params={"variant": variant}, accept=BINARY, stream=True, extra_headers=ranged
+                    )
+                    if not progress.count:
+                        total = _int_header(response, "content-length")
+                        if "content-encoding" in response.headers:
+                            total = None
+                    elif response.status_code != 206 or _range_start(response) != progress.count:
+                        raise cut.error from None  # the server sent the whole file again: cannot go on in place
         finally:
             response.close()
 
@@ -353,7 +376,13 @@ class SoraClient:
         chunk_size: int,
         limit: int,
         max_seconds: float | None,
+        progress: _Progress | None = None,
+        total: int | None = None,
     ) -> Download:
+        """Write the body into ``dest``, counting and hashing on into ``progress`` (a resumed download carries on
+        from where the last part stopped). ``total``: the whole file's size, when the first answer said it."""
+        progress = progress or _Progress()
+
         def too_large(size: str) -> SoraError:
             return SoraError(
                 f"the {variant} is {size}, more than the {_human_bytes(limit)} the studio accepts "
@@ -366,39 +395,39 @@ class SoraClient:
         announced = _int_header(response, "content-length")
         if announced is not None and "content-encoding" not in response.headers and announced > limit:
             raise too_large(_human_bytes(announced))
-        digest = hashlib.sha256()
-        count = 0
         started = time.monotonic()
         try:
             for chunk in response.iter_content(chunk_size=chunk_size):
                 if chunk:
-                    if count + len(chunk) > limit:
+                    if progress.count + len(chunk) > limit:
                         raise too_large("larger")
                     dest.write(chunk)
-                    digest.update(chunk)
-                    count += len(chunk)
+                    progress.digest.update(chunk)
+                    progress.count += len(chunk)
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
                     raise SoraError(
-                        f"the {variant} download took longer than {max_seconds:g} s (stopped after {count} bytes)",
+                        f"the {variant} download took longer than {max_seconds:g} s (stopped after {progress.count} "
+                        "bytes)",
                         status=response.status_code,
                         retryable=True,
                         request_id=_request_id(response),
                     )
         except requests.RequestException as exc:
-            raise SoraError(
-                f"download interrupted after {count} bytes: {type(exc).__name__}",
+            raise _Interrupted(SoraError(
+                f"download interrupted after {progress.count} bytes: {type(exc).__name__}",
                 status=response.status_code,
                 retryable=True,
                 request_id=_request_id(response),
-            ) from None
-        expected = _int_header(response, "content-length")
-        if expected is not None and "content-encoding" not in response.headers and expected != count:
-            raise SoraError(
-                f"download truncated: got {count} of {expected} bytes",
+            )) from None  # fmt: skip
+        expected = total if total is not None else announced
+        if expected is not None and "content-encoding" not in response.headers and expected != progress.count:
+            raise _Interrupted(SoraError(
+                f"download truncated: got {progress.count} of {expected} bytes",
                 status=response.status_code,
                 retryable=True,
                 request_id=_request_id(response),
-            )
+            ))  # fmt: skip
+        count, digest = progress.count, progress.digest
         content_type = response.headers.get("content-type", "").split(";")[0].strip()
         return Download(
             variant=variant,
@@ -424,6 +453,7 @@ class SoraClient:
         stream: bool = False,
         idempotent: bool = True,
         failed_job_ok: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send one call with retries; return a 2xx response or raise ``SoraError``.
 
@@ -436,8 +466,9 @@ class SoraClient:
             failure: SoraError | None = None
             try:
                 response = self._attempt(
-                    method, url, params=params, json_body=json_body, data=data, files=files, accept=accept, stream=stream
-                )
+                    method, url, params=params, json_body=json_body, data=data, files=files, accept=accept,
+                    stream=stream, extra_headers=extra_headers,
+                )  # fmt: skip
             except requests.RequestException as exc:
                 failure = self._transport_error(exc, method=method, path=path, idempotent=idempotent)
                 logger.warning(
@@ -490,9 +521,10 @@ class SoraClient:
         files: Mapping[str, tuple[str, bytes, str]] | None,
         accept: str,
         stream: bool,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One request; a GET follows redirects itself, only to the base URL's origin."""
-        headers = self._headers(accept)
+        headers = {**self._headers(accept), **(extra_headers or {})}
         for _ in range(MAX_REDIRECTS + 1):
             self.calls += 1
             response = self.session.request(
@@ -610,6 +642,32 @@ def error_message(answer: RawAnswer, limit: int = MESSAGE_LIMIT) -> str:
     The key was already redacted from a ``RawAnswer``."""
     fields = _error_fields(answer.body, answer.headers.get("content-type", ""), answer.status, answer.reason)
     return _shorten(fields["message"] or f"{answer.status} {answer.reason}".strip(), limit)
+
+
+MAX_RESUMES = 3  # a cut download is continued from where it stopped at most this often, in the same call
+
+
+class _Progress:
+    """How far a download got: bytes written, their running SHA-256, and how often it was resumed."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.digest = hashlib.sha256()
+        self.resumes = 0
+
+
+class _Interrupted(Exception):
+    """A download cut short after some bytes were written: resumable with a range (carries the error to raise)."""
+
+    def __init__(self, error: SoraError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _range_start(response: requests.Response) -> int | None:
+    """The first byte a 206 answer holds (``Content-Range: bytes START-END/TOTAL``)."""
+    match = re.match(r"^\s*bytes\s+(\d+)-", response.headers.get("content-range", ""))
+    return int(match.group(1)) if match else None
 
 
 def download_limits() -> dict[str, int]:

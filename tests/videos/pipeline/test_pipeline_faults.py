@@ -140,11 +140,31 @@ def test_a_failing_poll_keeps_the_job_and_tries_again_later(queue, alice, projec
     assert _follow_to_the_end(video).status == Status.COMPLETED
 
 
-def test_a_cut_off_download_is_retried_and_the_archive_is_whole(queue, alice, project, settings):
+def test_a_cut_off_download_is_resumed_in_the_same_task_and_the_archive_is_whole(queue, alice, project, settings):
+    """The connection breaks mid-file (twice): the archive task asks for the rest with a range and finishes in one
+    run, its checksum the upstream's; no wait for the reconciler."""
     settings.SORA_MAX_RETRIES = 0
     video = _submit(alice, project)
     start(video)
-    faults.inject("cutoff", path=r"/content$")
+    faults.inject("cutoff", path=r"/content$", times=2)
+
+    def archiving():
+        services.video_poll(video_id=video.id)
+        return Video.objects.filter(id=video.id, status=Status.ARCHIVING).exists()
+
+    wait_for(archiving, timeout=60, interval=0.1, what="completion upstream")
+    services.video_archive(video_id=video.id)
+
+    video.refresh_from_db()
+    assert video.status == Status.COMPLETED and faults.pending() == 0
+    assert sim_client().download(video.upstream_id, io.BytesIO()).sha256 == video.asset_map["video"].sha256
+
+
+def test_a_download_that_keeps_breaking_is_retried_later_and_nothing_half_is_kept(queue, alice, project, settings):
+    settings.SORA_MAX_RETRIES = 0
+    video = _submit(alice, project)
+    start(video)
+    faults.inject("cutoff", path=r"/content$", times=10)
 
     def archiving():
         services.video_poll(video_id=video.id)
@@ -155,6 +175,7 @@ def test_a_cut_off_download_is_retried_and_the_archive_is_whole(queue, alice, pr
     video.refresh_from_db()
     assert video.status == Status.ARCHIVING and "video" not in video.asset_map  # the cut-off copy was not kept
 
+    faults.clear()
     Video.objects.filter(id=video.id).update(lease_until=timezone.now() - timedelta(seconds=1))
     services.video_archive(video_id=video.id)
 

@@ -20,10 +20,12 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from assets.ranges import ranged_file_response
 from videos.sora.catalog import CONTENT, MODELS, SECONDS
 
 from . import dialects, faults, jobs, payloads, profiles, webhooks
@@ -149,6 +151,9 @@ def _cut_off(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
     cut = StreamingHttpResponse(stream(), status=response.status_code, content_type=response["Content-Type"])
     cut["Content-Length"] = str(length)
+    for header in ("Content-Range", "Accept-Ranges"):  # a cut part of a range is still that range
+        if response.has_header(header):
+            cut[header] = response[header]
     return cut
 
 
@@ -470,11 +475,12 @@ def content(request: HttpRequest, video_id: str, *, key_hash: str, profile: Prof
         handle = path.open("rb")
     except FileNotFoundError:
         raise ApiError(404, f"The content of video '{video_id}' is no longer available.", param="video_id") from None
-    response = FileResponse(
-        handle, content_type=mime, as_attachment=profile.download_attachment, filename=f"{job.id}.{extension}"
+    # One byte range when asked (Range: bytes=N-), as the file servers and CDNs behind real providers answer: a cut
+    # download is resumed from where it stopped.
+    return ranged_file_response(
+        request, File(handle, name=path.name), content_type=mime, as_attachment=profile.download_attachment,
+        filename=f"{job.id}.{extension}",
     )
-    response["Content-Length"] = str(path.stat().st_size)
-    return response
 
 
 @api({"POST": REMIX})
