@@ -145,6 +145,39 @@ class RemixForm(StorableTextMixin, forms.Form):
             self.initial.setdefault("submit_token", uuid.uuid4())
 
 
+class EditForm(StorableTextMixin, forms.Form):
+    """An edit (remix's successor where the provider has it): one change, same length."""
+
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Same shot, the kite is now blue."}),
+        max_length=PROMPT_MAX_LENGTH,
+        help_text="Describe one change to this video.",
+        error_messages={"required": "Describe the change: the prompt is empty."},
+    )
+    submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submit_token", uuid.uuid4())
+
+
+class ExtendForm(EditForm):
+    """An extension: what happens next, and how many seconds it adds (the child is the stitched whole)."""
+
+    seconds = forms.TypedChoiceField(coerce=int, label="Seconds to add", initial=4)
+
+    def __init__(self, *args, parent_seconds: int = 0, **kwargs) -> None:
+        from videos.services import EXTENSION_SECONDS, MAX_SECONDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["prompt"].widget.attrs["placeholder"] = "The kite dips behind the trees and comes back up."
+        self.fields["prompt"].help_text = "Describe what happens next."
+        self.fields["seconds"].choices = [
+            (n, f"+{n} s (to {parent_seconds + n} s)") for n in EXTENSION_SECONDS if parent_seconds + n <= MAX_SECONDS
+        ]
+
+
 class GalleryFilterForm(StorableTextMixin, forms.Form):
     q = forms.CharField(
         required=False, label="Search prompts", widget=forms.TextInput(attrs={"placeholder": "Search prompts", "type": "search"})

@@ -29,7 +29,7 @@ from providers.clients import client_for
 from providers.learning import learn_missing
 from providers.models import ProviderModel
 from videos import lifecycle
-from videos.models import Video
+from videos.models import MAX_SECONDS, Video
 from videos.sora.catalog import CONTENT, PROMPT_MAX_LENGTH, VARIANTS
 from videos.sora.errors import SoraError
 from videos.sora.types import ImageUpload
@@ -135,20 +135,73 @@ def _save_new(videos: list[Video]) -> list[Video]:
     return videos
 
 
-def remix_check(parent: Video, now: datetime) -> None:
+# Children of a completed video: what each kind of step is called, and the provider route it needs.
+Operation = Video.Operation
+CHILD_ROUTE = {Operation.REMIX: "remix", Operation.EDIT: "edits", Operation.EXTEND: "extensions"}
+CHILD_VERB = {Operation.REMIX: "remixed", Operation.EDIT: "edited", Operation.EXTEND: "extended"}
+CHILD_NOUN = {Operation.REMIX: "Remixing", Operation.EDIT: "Editing", Operation.EXTEND: "Extending"}
+# Extensions (contract 3.7): each adds 4 to 20 s, at most 6 in a row, at most 120 s in all.
+EXTENSION_SECONDS = (4, 8, 12, 16, 20)
+MAX_EXTENSIONS = 6
+
+
+def child_check(parent: Video, operation: str, now: datetime) -> None:
+    """Whether `parent` may get a child of this kind now: completed, kept, rendered upstream, on a provider that can
+    do it, and inside the studio's window (REMIX_WINDOW_HOURS, for every kind of child)."""
+    verb = CHILD_VERB[operation]
     if parent.is_deleted:
-        raise ValidationError("This video was deleted, so it cannot be remixed.")
+        raise ValidationError(f"This video was deleted, so it cannot be {verb}.")
     if parent.status != Status.COMPLETED:
-        raise ValidationError("Only a completed video can be remixed.")
+        raise ValidationError(f"Only a completed video can be {verb}.")
     if not parent.upstream_id:
-        raise ValidationError("This video was never rendered upstream, so it cannot be remixed.")
-    if not parent.provider.capabilities.supports("remix"):
-        raise ValidationError(f"{parent.provider.name} cannot remix videos.")
+        raise ValidationError(f"This video was never rendered upstream, so it cannot be {verb}.")
+    if not parent.provider.capabilities.supports(CHILD_ROUTE[operation]):
+        raise ValidationError(f"{parent.provider.name} cannot {operation} videos.")
     if not parent.is_remixable(now):
         raise ValidationError(
-            f"Remixing is allowed for {settings.REMIX_WINDOW_HOURS} hours after a video is created; "
+            f"{CHILD_NOUN[operation]} is allowed for {settings.REMIX_WINDOW_HOURS} hours after a video is created; "
             f"this one's window closed on {parent.remix_deadline():%d %b %Y at %H:%M} UTC."
         )
+
+
+def remix_check(parent: Video, now: datetime) -> None:
+    child_check(parent, Operation.REMIX, now)
+
+
+def _spawn(
+    *, actor: Actor, parent: Video, operation: str, prompts: list[str], submit_token: uuid.UUID | None,
+    now: datetime | None, owner=None, seconds: int | None = None, charged_seconds: int | None = None,
+) -> list[Video]:  # fmt: skip
+    """Children of `parent` (one per prompt): same model, size and provider; `seconds` their length (default the
+    parent's), `charged_seconds` what the registry prices (default their length)."""
+    require_actor_role(actor, parent.project, Role.EDITOR)
+    owner = owner if actor.is_staff and owner is not None else actor.user
+    existing = _existing_for_token(owner, submit_token)
+    if existing:
+        return existing
+    child_check(parent, operation, now or timezone.now())
+    prompts = [_clean_prompt(p) for p in prompts if p and p.strip()]
+    if not prompts:
+        raise ValidationError({"prompt": "Describe the change: the prompt is empty."})
+    if len(prompts) > settings.REMIX_MAX_VARIATIONS:
+        raise ValidationError(f"At most {settings.REMIX_MAX_VARIATIONS} variations at once.")
+    seconds = parent.seconds if seconds is None else seconds
+    charged = seconds if charged_seconds is None else charged_seconds
+    spec = ProviderModel.objects.filter(provider=parent.provider_id, name=parent.model).first()
+    if spec and parent.size in spec.sizes:
+        cost = spec.cost(parent.size, charged)
+    else:  # a model gone from the registry: the parent's own price per second
+        cost = parent.estimated_cost / max(parent.seconds, 1) * charged
+    videos = [
+        Video(
+            project=parent.project, owner=owner, provider=parent.provider, operation=operation, prompt=prompt,
+            model=parent.model, size=parent.size, seconds=seconds, remixed_from=parent,
+            # Only the first of a batch carries the token: the unique (owner, token) rule allows one row.
+            submit_token=submit_token if i == 0 else None, estimated_cost=round(cost, 2), **_maker(actor),
+        )  # fmt: skip
+        for i, prompt in enumerate(prompts)
+    ]
+    return _save_new(videos)
 
 
 @transaction.atomic
@@ -163,30 +216,50 @@ def video_remix(
 ) -> list[Video]:
     """One remix per prompt (several variations from one parent in one submit); each inherits model, size and
     seconds, and runs on the parent's provider. `owner` is for staff acting on a member's behalf."""
-    require_actor_role(actor, parent.project, Role.EDITOR)
-    owner = owner if actor.is_staff and owner is not None else actor.user
-    existing = _existing_for_token(owner, submit_token)
-    if existing:
-        return existing
-    now = now or timezone.now()
-    remix_check(parent, now)
-    prompts = [_clean_prompt(p) for p in prompts if p and p.strip()]
-    if not prompts:
-        raise ValidationError({"prompt": "Describe the change: the prompt is empty."})
-    if len(prompts) > settings.REMIX_MAX_VARIATIONS:
-        raise ValidationError(f"At most {settings.REMIX_MAX_VARIATIONS} variations at once.")
-    spec = ProviderModel.objects.filter(provider=parent.provider_id, name=parent.model).first()
-    cost = spec.cost(parent.size, parent.seconds) if spec and parent.size in spec.sizes else parent.estimated_cost
-    videos = [
-        Video(
-            project=parent.project, owner=owner, provider=parent.provider, operation=Video.Operation.REMIX,
-            prompt=prompt, model=parent.model, size=parent.size, seconds=parent.seconds, remixed_from=parent,
-            # Only the first of a batch carries the token: the unique (owner, token) rule allows one row.
-            submit_token=submit_token if i == 0 else None, estimated_cost=cost, **_maker(actor),
-        )  # fmt: skip
-        for i, prompt in enumerate(prompts)
-    ]
-    return _save_new(videos)
+    return _spawn(actor=actor, parent=parent, operation=Operation.REMIX, prompts=prompts, submit_token=submit_token,
+                  now=now, owner=owner)  # fmt: skip
+
+
+@transaction.atomic
+def video_edit(
+    *, actor: Actor, parent: Video, prompt: str, submit_token: uuid.UUID | None = None, now: datetime | None = None,
+    owner=None,
+) -> Video:  # fmt: skip
+    """An edit (remix's successor, POST /videos/edits): one change to a completed video; same length and size."""
+    return _spawn(actor=actor, parent=parent, operation=Operation.EDIT, prompts=[prompt], submit_token=submit_token,
+                  now=now, owner=owner)[0]  # fmt: skip
+
+
+def extensions_before(video: Video) -> int:
+    """How many extensions in a row made this video (the contract allows at most MAX_EXTENSIONS)."""
+    count, node, seen = 0, video, set()
+    while node is not None and node.operation == Operation.EXTEND and node.id not in seen:
+        seen.add(node.id)
+        count += 1
+        node = node.remixed_from
+    return count
+
+
+@transaction.atomic
+def video_extend(
+    *, actor: Actor, parent: Video, prompt: str, seconds: int, submit_token: uuid.UUID | None = None,
+    now: datetime | None = None, owner=None,
+) -> Video:  # fmt: skip
+    """An extension (POST /videos/extensions): the video continued by `seconds` more; the child's length is the
+    stitched total, and it is charged for the new segment only."""
+    try:
+        segment = int(seconds)
+    except (TypeError, ValueError):
+        raise ValidationError({"seconds": "Say how many seconds to add."}) from None
+    if segment not in EXTENSION_SECONDS:
+        raise ValidationError({"seconds": f"An extension adds {', '.join(map(str, EXTENSION_SECONDS))} seconds."})
+    if parent.seconds + segment > MAX_SECONDS:
+        raise ValidationError({"seconds": f"That would make {parent.seconds + segment} s; a video can be extended to "
+                                          f"{MAX_SECONDS} s at most ({MAX_SECONDS - parent.seconds} s are left)."})  # fmt: skip
+    if extensions_before(parent) >= MAX_EXTENSIONS:
+        raise ValidationError(f"A video can be extended {MAX_EXTENSIONS} times in a row at most; this one has been.")
+    return _spawn(actor=actor, parent=parent, operation=Operation.EXTEND, prompts=[prompt], submit_token=submit_token,
+                  now=now, owner=owner, seconds=parent.seconds + segment, charged_seconds=segment)[0]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -255,9 +328,15 @@ def video_start(*, video_id: int, token: str, actor: Actor = SYSTEM) -> Video | 
         client = client_for(video.provider)
         with circuit.watch(video.provider), lifecycle.heartbeat(video, token):
             if video.remixed_from_id:
-                if not video.remixed_from or not video.remixed_from.upstream_id:
-                    raise SoraError("The video this remixes is gone.", status=404, retryable=False)
-                remote = client.remix(video.remixed_from.upstream_id, prompt=video.prompt)
+                parent = video.remixed_from
+                if not parent or not parent.upstream_id:
+                    raise SoraError(f"The video this {video.operation}s is gone.", status=404, retryable=False)
+                if video.operation == Operation.EDIT:
+                    remote = client.edit(parent.upstream_id, prompt=video.prompt)
+                elif video.operation == Operation.EXTEND:
+                    remote = client.extend(parent.upstream_id, prompt=video.prompt, seconds=video.seconds - parent.seconds)
+                else:
+                    remote = client.remix(parent.upstream_id, prompt=video.prompt)
             else:
                 remote = _create_upstream(client, video)
     except SoraError as exc:
@@ -737,9 +816,15 @@ def video_retry(*, actor: Actor, video: Video) -> Video:
         raise ValidationError("Only a failed video can be retried.")
     owner = video.owner if actor.kind == ActorKind.STAFF else actor.user
     if video.remixed_from_id:
-        if video.remixed_from is None:
-            raise ValidationError("The video this remixed is gone, so it cannot be retried.")
-        return video_remix(actor=actor, parent=video.remixed_from, prompts=[video.prompt], owner=owner)[0]
+        parent = video.remixed_from
+        if parent is None:
+            raise ValidationError(f"The video this {video.operation}ed is gone, so it cannot be retried.")
+        if video.operation == Operation.EDIT:
+            return video_edit(actor=actor, parent=parent, prompt=video.prompt, owner=owner)
+        if video.operation == Operation.EXTEND:
+            return video_extend(actor=actor, parent=parent, prompt=video.prompt, owner=owner,
+                                seconds=video.seconds - parent.seconds)  # fmt: skip
+        return video_remix(actor=actor, parent=parent, prompts=[video.prompt], owner=owner)[0]
     if not video.provider.is_active:
         raise ValidationError(f"{video.provider.name} is switched off, so this video cannot be retried there.")
     retry = Video(

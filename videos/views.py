@@ -22,6 +22,8 @@ from quotas import selectors as quota_selectors
 from videos import selectors, services
 from videos.access import video_file_for, video_for
 from videos.forms import (
+    EditForm,
+    ExtendForm,
     GalleryFilterForm,
     RemixForm,
     VideoCreateForm,
@@ -154,7 +156,8 @@ def _retry_source(request: HttpRequest, parent: Video) -> Video | None:
 
 
 def _detail_page(
-    request: HttpRequest, video: Video, *, remix_form: RemixForm | None = None, status: int = 200
+    request: HttpRequest, video: Video, *, remix_form: RemixForm | None = None, edit_form=None, extend_form=None,
+    status: int = 200,
 ) -> HttpResponse:
     root, ancestors = selectors.lineage(video)
     now = timezone.now()
@@ -176,6 +179,11 @@ def _detail_page(
         "retry_of": retry_of,
         "remixable": video.is_remixable(now),
         "provider_remixes": video.provider.capabilities.supports("remix"),
+        "provider_edits": video.provider.capabilities.supports("edits"),
+        "provider_extends": video.provider.capabilities.supports("extensions"),
+        "edit_form": edit_form or EditForm(),
+        "extend_form": extend_form or ExtendForm(parent_seconds=video.seconds),
+        "extensions_left": services.MAX_EXTENSIONS - services.extensions_before(video),
         "remix_deadline": video.remix_deadline(),
         "remix_window_hours": settings.REMIX_WINDOW_HOURS,
         "lineage_root": root,
@@ -220,6 +228,44 @@ def remix(request: HttpRequest, public_id) -> HttpResponse:
             messages.success(request, _remix_started(children))
             return redirect("videos:detail", public_id=children[0].public_id)
     return _detail_page(request, parent, remix_form=form, status=400)
+
+
+@login_required
+@require_POST
+def edit(request: HttpRequest, public_id) -> HttpResponse:
+    """An edit of a completed video (where its provider has edits). Refused: the page again with the prompt."""
+    parent = video_for(request.user, public_id, Role.EDITOR)
+    form = EditForm(request.POST)
+    if form.is_valid():
+        try:
+            child = services.video_edit(actor=Actor.member(request), parent=parent, prompt=form.cleaned_data["prompt"],
+                                        submit_token=form.cleaned_data.get("submit_token"))  # fmt: skip
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, "Edit started: the change is being made.")
+            return redirect("videos:detail", public_id=child.public_id)
+    return _detail_page(request, parent, edit_form=form, status=400)
+
+
+@login_required
+@require_POST
+def extend(request: HttpRequest, public_id) -> HttpResponse:
+    """An extension of a completed video by a few seconds (where its provider has extensions)."""
+    parent = video_for(request.user, public_id, Role.EDITOR)
+    form = ExtendForm(request.POST, parent_seconds=parent.seconds)
+    if form.is_valid():
+        try:
+            child = services.video_extend(
+                actor=Actor.member(request), parent=parent, prompt=form.cleaned_data["prompt"],
+                seconds=form.cleaned_data["seconds"], submit_token=form.cleaned_data.get("submit_token"),
+            )  # fmt: skip
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Extension started: {child.seconds} s in all when it is done.")
+            return redirect("videos:detail", public_id=child.public_id)
+    return _detail_page(request, parent, extend_form=form, status=400)
 
 
 def _remix_started(children: list[Video]) -> str:

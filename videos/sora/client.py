@@ -222,6 +222,20 @@ class SoraClient:
         response = self._send("POST", f"/videos/{_segment(video_id)}/remix", json_body={"prompt": prompt}, idempotent=False)
         return self._video(response, idempotent=False)
 
+    def edit(self, video_id: str, prompt: str) -> Video:
+        """``POST /videos/edits`` with JSON ``{"prompt", "video": {"id"}}`` (remix's successor; contract 3.7): a new
+        job changing one thing of a completed video. Never retried blindly."""
+        body = {"prompt": prompt, "video": {"id": video_id}}
+        response = self._send("POST", "/videos/edits", json_body=body, idempotent=False)
+        return self._video(response, idempotent=False)
+
+    def extend(self, video_id: str, prompt: str, seconds: str | int) -> Video:
+        """``POST /videos/extensions`` with JSON ``{"prompt", "seconds", "video": {"id"}}``: a new job continuing a
+        completed video by ``seconds``; its own ``seconds`` is the stitched total (contract 3.7)."""
+        body = {"prompt": prompt, "seconds": str(seconds), "video": {"id": video_id}}
+        response = self._send("POST", "/videos/extensions", json_body=body, idempotent=False)
+        return self._video(response, idempotent=False)
+
     def download(
         self,
         video_id: str,
