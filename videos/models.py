@@ -15,6 +15,9 @@ from accounts.actors import ActorKind
 MAX_SECONDS = 120
 
 
+STEP_NOUNS = {"remix": "remix", "edit": "edit", "extend": "extension", "stitch": "final cut"}
+
+
 class Video(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for a slot"
@@ -183,6 +186,11 @@ class Video(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.status == self.Status.COMPLETED and "video" in self.asset_map
+
+    @property
+    def step_noun(self) -> str:
+        """What this video is to its parent, in words: "remix", "edit", "extension" or "final cut"."""
+        return STEP_NOUNS.get(self.operation, "remix" if self.remixed_from_id else "video")
 
     def remix_deadline(self) -> datetime:
         return self.created_at + timedelta(hours=settings.REMIX_WINDOW_HOURS)

@@ -11,6 +11,7 @@ import logging
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -168,6 +169,18 @@ def remix_check(parent: Video, now: datetime) -> None:
     child_check(parent, Operation.REMIX, now)
 
 
+def child_cost(parent: Video, charged_seconds: int | None = None) -> Decimal:
+    """What a child of `parent` costs when `charged_seconds` are priced (default the parent's length: a remix or an
+    edit): the registry's price for the parent's model and size, or the parent's own price per second when the
+    model is gone from the registry. (An extension's parent may have cost less than its length: it was charged for
+    its added seconds only, so the registry is asked, not the parent's cost.)"""
+    charged = parent.seconds if charged_seconds is None else charged_seconds
+    spec = ProviderModel.objects.filter(provider=parent.provider_id, name=parent.model).first()
+    if spec and parent.size in spec.sizes:
+        return round(spec.cost(parent.size, charged), 2)
+    return round(parent.estimated_cost / max(parent.seconds, 1) * charged, 2)
+
+
 def _spawn(
     *, actor: Actor, parent: Video, operation: str, prompts: list[str], submit_token: uuid.UUID | None,
     now: datetime | None, owner=None, seconds: int | None = None, charged_seconds: int | None = None,
@@ -186,18 +199,13 @@ def _spawn(
     if len(prompts) > settings.REMIX_MAX_VARIATIONS:
         raise ValidationError(f"At most {settings.REMIX_MAX_VARIATIONS} variations at once.")
     seconds = parent.seconds if seconds is None else seconds
-    charged = seconds if charged_seconds is None else charged_seconds
-    spec = ProviderModel.objects.filter(provider=parent.provider_id, name=parent.model).first()
-    if spec and parent.size in spec.sizes:
-        cost = spec.cost(parent.size, charged)
-    else:  # a model gone from the registry: the parent's own price per second
-        cost = parent.estimated_cost / max(parent.seconds, 1) * charged
+    cost = child_cost(parent, seconds if charged_seconds is None else charged_seconds)
     videos = [
         Video(
             project=parent.project, owner=owner, provider=parent.provider, operation=operation, prompt=prompt,
             model=parent.model, size=parent.size, seconds=seconds, remixed_from=parent,
             # Only the first of a batch carries the token: the unique (owner, token) rule allows one row.
-            submit_token=submit_token if i == 0 else None, estimated_cost=round(cost, 2), **_maker(actor),
+            submit_token=submit_token if i == 0 else None, estimated_cost=cost, **_maker(actor),
         )  # fmt: skip
         for i, prompt in enumerate(prompts)
     ]

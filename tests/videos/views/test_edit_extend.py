@@ -40,6 +40,11 @@ def test_an_edit_and_an_extension_run_upstream_and_show_in_the_lineage(queue, al
     assert QuotaCharge.objects.get(item_id=extension.id).cost_micros == 400_000  # the added 4 s only
     lineage = client.get(reverse("videos:detail", args=[extension.public_id])).content.decode()
     assert "edit:" in lineage and "extension to 12 s:" in lineage
+    # The extension's page names it as one, and prices its own children by its 12 s (it cost only its added 4 s).
+    assert "extension, v2" in lineage and "<dt>Extension of</dt>" in lineage and "This extension:" in lineage
+    assert "same 12 s; costs $1.20" in lineage and "$0.40 for +4 s" in lineage
+    client.post(reverse("videos:edit", args=[extension.public_id]), {"prompt": "At night"})
+    assert str(Video.objects.get(operation="edit", remixed_from=extension).estimated_cost) == "1.20"
 
 
 @pytest.mark.django_db
