@@ -121,6 +121,17 @@ class CappedUploadHandler(FileUploadHandler):
         )
 
 
+def upload_cap(max_bytes):
+    """A view decorator: this view's uploads are capped at `max_bytes()` (a callable, read per request, so settings
+    can change) instead of UPLOAD_MAX_BYTES, by the same handler, while the body streams in."""
+
+    def decorate(view):
+        view.upload_max_bytes = max_bytes
+        return view
+
+    return decorate
+
+
 # --- the middleware ----------------------------------------------------------------------------------------------
 
 
@@ -176,6 +187,7 @@ class InputGuardMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         if getattr(view_func, "csrf_exempt", False):
             return None  # a machine endpoint: it checks its own input and answers in its own format
-        request.upload_handlers.insert(0, CappedUploadHandler(request))
+        cap = getattr(view_func, "upload_max_bytes", None)
+        request.upload_handlers.insert(0, CappedUploadHandler(request, cap() if cap is not None else None))
         found = _find_unstorable(request)
         return _refuse(request, *found) if found else None

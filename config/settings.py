@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "assets",
     "quotas",
     "videos",
+    "characters",
     "videos.sora.simulator.apps.SimulatorConfig",
     "config.apps.StudioConfig",  # start-up checks of the database, broker and storage (config/checks.py)
 ]
@@ -542,6 +543,8 @@ REMIX_WINDOW_HOURS = env_int("REMIX_WINDOW_HOURS", 24, minimum=1)
 
 # How many remix variations one submit may ask for.
 REMIX_MAX_VARIATIONS = env_int("REMIX_MAX_VARIATIONS", 4, minimum=1, maximum=20)
+# The largest character clip a member may upload (an MP4 of 2-4 s); enforced while the upload streams.
+CHARACTER_CLIP_MAX_BYTES = env_int("CHARACTER_CLIP_MAX_BYTES", 16 * 1024**2, minimum=1024)
 # Default cap on jobs in flight on one provider (each provider may set its own); more wait in "waiting for a slot",
 # started round-robin by user.
 SORA_MAX_IN_FLIGHT = env_int("SORA_MAX_IN_FLIGHT", 4, minimum=1)

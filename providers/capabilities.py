@@ -105,6 +105,13 @@ class Capabilities:
         """Whether to try a route: yes unless it was measured missing (untested routes are tried, and tolerated)."""
         return self.routes.get(route) is not False
 
+    def has_characters(self) -> bool:
+        """Whether the studio offers characters (contract 3.7) on this provider: only when measured (the simulator
+        follows the contract). Stricter than `supports`: an untested route is not tried here, because a character
+        is made before any video and a gateway may send it elsewhere (LiteLLM 1.110 sends /videos/characters to
+        api.openai.com, not to its configured upstream, so the probe leaves it untested there)."""
+        return self.routes.get("characters") is True
+
     def serves_variant(self, variant: str) -> bool:
         """Whether to download a variant from the provider (else the studio makes it from the MP4)."""
         return variant == "video" or self.variants.get(variant) is not False

@@ -42,7 +42,7 @@ class VideoCreateForm(StorableTextMixin, forms.Form):
     )
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, project=None, **kwargs) -> None:
         model = args[0].get("model") if args and args[0] is not None else None
         if model and ":" not in model and not unstorable(model):
             # A bare model name (scripts, older links): the first provider offering it.
@@ -54,6 +54,8 @@ class VideoCreateForm(StorableTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.models = list(providers.offered_models())
         self.by_key = {providers.model_key(m): m for m in self.models}
+        if project is not None:
+            self._add_cast_picker(project)
         several = len({m.provider_id for m in self.models}) > 1
         self.fields["model"].choices = [
             (key, f"{m.display_label} · {m.provider.name}" if several else m.display_label) for key, m in self.by_key.items()
@@ -67,6 +69,20 @@ class VideoCreateForm(StorableTextMixin, forms.Form):
             if self.models:
                 self.initial.setdefault("model", providers.model_key(self.models[0]))
                 self.initial.setdefault("size", (self.models[0].offered_sizes or self.models[0].sizes)[0])
+
+    def _add_cast_picker(self, project) -> None:
+        """The project's characters, when it has any: up to two per video (the service checks the rules)."""
+        from characters.forms import CastPicker
+        from characters.models import MAX_PER_VIDEO
+        from characters.selectors import cast_of_project
+
+        cast = list(cast_of_project(project))
+        if cast:
+            self.fields["characters"] = CastPicker(
+                cast,
+                help_text=f"Up to {MAX_PER_VIDEO}, with a model whose provider has characters. Mention each by name "
+                "in the prompt, e.g. “Mika hands the parcel to Jo”.",
+            )
 
     @staticmethod
     def initial_from(video: Video) -> dict:
@@ -115,7 +131,8 @@ class VideoCreateForm(StorableTextMixin, forms.Form):
         """For the page's script: sizes, lengths and prices per model (the server checks again)."""
         return [
             {"key": key, "name": m.name, "seconds": m.offered_seconds,
-             "prices": {s: str(m.price_per_second(s)) for s in m.offered_sizes}}
+             "prices": {s: str(m.price_per_second(s)) for s in m.offered_sizes},
+             "characters": m.provider.capabilities.has_characters()}
             for key, m in self.by_key.items()
         ]  # fmt: skip
 

@@ -90,10 +90,17 @@ def video_submit(
     input_reference=None,
     input_fit: str = "",
     submit_token: uuid.UUID | None = None,
+    characters=None,
 ) -> Video:
     """Validate, reserve the quota, save, and enqueue on commit. Returns the new (or, for a repeated submit, the
     existing) video. `model` is a ProviderModel or its form key (`slug:name`, or a bare name). `input_reference` is
-    an already fitted image file (see videos.images.fit_image)."""
+    an already fitted image file (see videos.images.fit_image).
+
+    `characters`: up to two `characters.models.Character` of this project's cast (contract 3.7), on a provider
+    whose profile has characters; refused otherwise with a ValidationError on "characters", before anything is
+    saved or charged. The provider learns each character on the video's start (`characters.services`)."""
+    from characters import services as cast
+
     require_actor_role(actor, project, Role.EDITOR)
     owner = actor.user
     existing = _existing_for_token(owner, submit_token)
@@ -102,12 +109,14 @@ def video_submit(
     prompt = _clean_prompt(prompt)
     spec = model if isinstance(model, ProviderModel) else providers.model_for(model)
     _check_shape(spec, size, int(seconds))
+    picked = cast.cast_check(project=project, provider=spec.provider, characters=characters)
     video = Video(
         project=project, owner=owner, provider=spec.provider, prompt=prompt, model=spec.name, size=size,
         seconds=int(seconds), input_fit=input_fit if input_reference else "", submit_token=submit_token,
         estimated_cost=spec.cost(size, int(seconds)), **_maker(actor),
     )  # fmt: skip
     video = _save_new([video])[0]
+    cast.cast_record(video=video, characters=picked)
     if input_reference is not None and not video.asset_map.get("reference"):
         input_reference.seek(0)
         assets.asset_store(video=video, kind=Asset.Kind.REFERENCE, content=input_reference, origin=Asset.Origin.UPLOAD)
@@ -331,6 +340,8 @@ def video_start(*, video_id: int, token: str, actor: Actor = SYSTEM) -> Video | 
         wait = (video.provider.circuit_open_until - timezone.now()) if video.provider.circuit_open_until else None
         lifecycle.retry_later(video, token, after=max(wait or timedelta(0), timedelta(seconds=1)), reason=exc.message)
         return video
+    from characters import services as cast
+
     lifecycle.count_attempt(video, token)
     try:
         client = client_for(video.provider)
@@ -346,8 +357,12 @@ def video_start(*, video_id: int, token: str, actor: Actor = SYSTEM) -> Video | 
                 else:
                     remote = client.remix(parent.upstream_id, prompt=video.prompt)
             else:
-                remote = _create_upstream(client, video)
+                remote = _create_upstream(client, video, cast.cast_upstream_ids(video=video, client=client))
     except SoraError as exc:
+        if exc.status == 404 and exc.param == "characters" and cast.cast_forget_upstream(video=video):
+            # The provider no longer knows a character it made for us: made again there on the next attempt.
+            exc = SoraError(f"{video.provider.name} no longer knows one of its characters; it is sent again.",
+                            status=404, retryable=True)  # fmt: skip
         return _start_failed(video, token, exc)
     if lifecycle.attach_upstream(video, remote.id):
         video_apply_remote(video=video, remote=remote)
@@ -355,13 +370,16 @@ def video_start(*, video_id: int, token: str, actor: Actor = SYSTEM) -> Video | 
     return video
 
 
-def _create_upstream(client, video: Video):
+def _create_upstream(client, video: Video, characters: list[str] | None = None):
     """POST /videos as the provider takes it: JSON, or multipart where JSON is refused. A provider not yet measured
     that answers a JSON create as if it had read no prompt (vLLM-Omni reads form fields only) gets the same create
-    once more as multipart (a 4xx made nothing, so this cannot pay twice), and that is learned for next time."""
+    once more as multipart (a 4xx made nothing, so this cannot pay twice), and that is learned for next time.
+    `characters`: the provider's ids of the video's characters."""
     capabilities = video.provider.capabilities
     fields = dict(prompt=video.prompt, model=video.model, size=video.size, seconds=str(video.seconds),
                   input_reference=_reference_upload(video))  # fmt: skip
+    if characters:
+        fields["characters"] = characters
     multipart = capabilities.knows("create_json") is False
     try:
         return client.create(**fields, multipart=multipart)
@@ -841,6 +859,10 @@ def video_retry(*, actor: Actor, video: Video) -> Video:
         **_maker(actor),
     )  # fmt: skip
     retry = _save_new([retry])[0]
+    from characters import selectors as cast_selectors
+    from characters import services as cast
+
+    cast.cast_record(video=retry, characters=cast_selectors.cast_of(video))  # the same people
     reference = Asset.objects.filter(video=video, kind=Asset.Kind.REFERENCE).first()
     if reference is not None:
         assets.asset_link(video=retry, kind=Asset.Kind.REFERENCE, source=reference)

@@ -85,7 +85,7 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
     project = project_for(request.user, public_id, Role.EDITOR)
     source = _edit_source(request, project) if request.method == "GET" else None
     initial = VideoCreateForm.initial_from(source) if source else None
-    form = VideoCreateForm(request.POST or None, request.FILES or None, initial=initial)
+    form = VideoCreateForm(request.POST or None, request.FILES or None, initial=initial, project=project)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -99,6 +99,7 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
                 input_reference=form.fitted_reference(),
                 input_fit=data.get("input_fit") or "",
                 submit_token=data.get("submit_token"),
+                characters=data.get("characters") or [],
             )
         except ValidationError as exc:
             _add_service_errors(form, exc)
@@ -159,7 +160,10 @@ def _detail_page(
     request: HttpRequest, video: Video, *, remix_form: RemixForm | None = None, edit_form=None, extend_form=None,
     status: int = 200,
 ) -> HttpResponse:
+    from characters import selectors as cast
+
     root, ancestors = selectors.lineage(video)
+    cast.annotate_lineage(root)
     now = timezone.now()
     node = selectors.find_node(root, video.id)
     retry_of = None
@@ -197,6 +201,7 @@ def _detail_page(
         "parent_remixable": bool(parent and not parent.is_deleted and parent.is_remixable(now)),
         "file_missing": _file_missing(video),
         "parent_file_missing": bool(parent and not parent.is_deleted and _file_missing(parent)),
+        "cast": node.cast if node is not None else cast.cast_of(video),
     }
     return render(request, "videos/detail.html", ctx, status=status)
 

@@ -42,7 +42,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
-from typing import Any, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -50,7 +50,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from .catalog import VARIANTS
 from .errors import SoraError
-from .types import DeletedVideo, Download, ImageUpload, RawAnswer, Video, VideoPage
+from .types import Character, DeletedVideo, Download, ImageUpload, RawAnswer, Video, VideoPage
 
 logger = logging.getLogger(__name__)
 
@@ -158,16 +158,21 @@ class SoraClient:
         seconds: str | int | None = None,
         input_reference: ImageUpload | Mapping[str, str] | None = None,
         multipart: bool = False,
+        characters: list[str] | tuple[str, ...] | None = None,
     ) -> Video:
         """``POST /videos``: JSON, or multipart/form-data when ``input_reference`` is an ``ImageUpload`` or the
         server takes multipart only (``multipart=True``: vLLM-Omni's create reads form fields, as the SDK sends).
 
         ``input_reference`` may also be ``{"image_url": ...}`` or ``{"file_id": ...}``, sent as JSON. ``seconds``
-        always goes over the wire as a string (the API rejects a JSON integer). Never retried blindly: see the
-        module docstring.
+        always goes over the wire as a string (the API rejects a JSON integer). ``characters``: up to two character
+        ids (``create_character``), sent as ``[{"id": ...}]`` (a JSON-encoded field in multipart). Never retried
+        blindly: see the module docstring.
         """
         fields = {"prompt": prompt, "model": model, "size": size, "seconds": None if seconds is None else str(seconds)}
         fields = {key: value for key, value in fields.items() if value is not None}
+        cast = [{"id": character_id} for character_id in characters or ()]
+        if cast and (multipart or isinstance(input_reference, ImageUpload)):
+            fields["characters"] = json.dumps(cast)
         if multipart and not isinstance(input_reference, ImageUpload):
             # Text-only multipart, as the SDK sends it: each field a part without a filename.
             parts = {key: (None, value) for key, value in fields.items()}
@@ -179,6 +184,8 @@ class SoraClient:
             body: dict[str, Any] = dict(fields)
             if input_reference is not None:
                 body["input_reference"] = dict(input_reference)
+            if cast:
+                body["characters"] = cast
             response = self._send("POST", "/videos", json_body=body, idempotent=False)
         return self._video(response, idempotent=False)
 
@@ -235,6 +242,27 @@ class SoraClient:
         body = {"prompt": prompt, "seconds": str(seconds), "video": {"id": video_id}}
         response = self._send("POST", "/videos/extensions", json_body=body, idempotent=False)
         return self._video(response, idempotent=False)
+
+    def create_character(
+        self, name: str, clip: bytes | BinaryIO, *, filename: str = "character.mp4", content_type: str = "video/mp4"
+    ) -> Character:
+        """``POST /videos/characters`` (contract 3.7): multipart ``name`` (1..80 characters) and ``video`` (an MP4
+        clip, best 2-4 s, 16:9 or 9:16, 720p-1080p). Returns the character (``char_...``), which a create then
+        references. Characters cost no video seconds; still never retried blindly (a second upstream character
+        would be harmless but useless)."""
+        data = clip if isinstance(clip, bytes | bytearray | memoryview) else clip.read()
+        response = self._send(
+            "POST", "/videos/characters", data={"name": name}, files={"video": (filename, bytes(data), content_type)},
+            idempotent=False,
+        )  # fmt: skip
+        return self._parse(
+            response, lambda body: Character.from_json(body, request_id=_request_id(response)), idempotent=False
+        )
+
+    def retrieve_character(self, character_id: str) -> Character:
+        """``GET /videos/characters/{id}``: a character made before (there is no list or delete for characters)."""
+        response = self._send("GET", f"/videos/characters/{_segment(character_id)}")
+        return self._parse(response, lambda body: Character.from_json(body, request_id=_request_id(response)))
 
     def download(
         self,

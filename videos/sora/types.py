@@ -219,6 +219,27 @@ class DeletedVideo:
 
 
 @dataclass(frozen=True)
+class Character:
+    """A reusable character (contract 3.7: ``POST /videos/characters``, ``GET /videos/characters/{id}``): its id
+    (``char_...``), name and creation time. A create references it as ``{"id": ...}`` in ``characters``."""
+
+    id: str
+    name: str = ""
+    created_at: int | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any, *, request_id: str | None = None) -> Character:
+        data = _object(data, "a character")
+        return cls(
+            id=_required_str(data, "id", "character"),
+            name=str(data.get("name") or ""),
+            created_at=_opt_int(data.get("created_at")),
+            request_id=request_id,
+        )
+
+
+@dataclass(frozen=True)
 class Download:
     """What ``SoraClient.download`` wrote: how many bytes, their SHA-256 (hex) and the server's content type."""
 
