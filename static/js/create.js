@@ -63,10 +63,32 @@
   function count() {
     if (counter) counter.textContent = prompt.value.length.toLocaleString("en");
   }
+  // The cast picker: up to two characters, on a model whose provider has them, each mentioned by name in the
+  // prompt. Hints only: the server refuses the first two with the reason, and the third is advice.
+  var picker = form.querySelector("[data-cast-picker]");
+  var castNote = picker && picker.querySelector("[data-cast-note]");
+  function castHint() {
+    if (!picker || !castNote) return;
+    var s = spec();
+    var picked = Array.prototype.filter.call(picker.querySelectorAll("input[type=checkbox]"), function (box) {
+      return box.checked;
+    }).map(function (box) { return box.parentNode.textContent.trim(); });
+    var notes = [];
+    if (picked.length && s && !s.characters) notes.push("this model's provider cannot use characters");
+    if (picked.length > 2) notes.push("a video can have at most 2 characters (" + picked.length + " picked)");
+    var missing = picked.filter(function (name) { return prompt.value.toLowerCase().indexOf(name.toLowerCase()) === -1; });
+    if (missing.length) notes.push("mention " + missing.join(" and ") + " in the prompt");
+    castNote.hidden = !notes.length;
+    castNote.textContent = notes.length ? notes.join("; ").replace(/^./, function (c) { return c.toUpperCase(); }) + "." : "";
+  }
+  if (picker) picker.addEventListener("change", castHint);
   [model, size, seconds].forEach(function (el) { el.addEventListener("change", refresh); });
+  model.addEventListener("change", castHint);
   prompt.addEventListener("input", count);
+  prompt.addEventListener("input", castHint);
   refresh();
   count();
+  castHint();
 
   // The reference image as the first frame will be: fitted to the chosen size the way the server fits it (fill:
   // scale to cover and crop the centre; whole image: scale to fit and pad with black bars), redrawn when the

@@ -33,9 +33,12 @@ def test_a_character_from_a_clip_goes_into_a_video(q_cluster, studio, page, alic
     )  # the thumbnail made from the clip loads
 
     page.goto(f"{studio.url}/projects/{project.public_id}/videos/new/")
-    page.fill("textarea[name=prompt]", "Mika hands a parcel over a café counter")
+    page.fill("textarea[name=prompt]", "A courier hands a parcel over a café counter")
     page.select_option("select[name=size]", "720x1280")
     page.get_by_label("Mika").check()
+    assert page.inner_text("[data-cast-note]") == "Mention Mika in the prompt."
+    page.fill("textarea[name=prompt]", "Mika hands a parcel over a café counter")
+    assert page.locator("[data-cast-note]").is_hidden()
     page.click(".create-form button[type=submit]")
     page.wait_for_selector("[data-media-for]")
     assert page.locator("[data-video-cast]").inner_text().strip() == "Mika"
