@@ -37,6 +37,14 @@ VIEWS = [
     ViewSpec("videos:edit", lambda w: reverse("videos:edit", args=[_video(w)]), "post", "editor", {"prompt": "x"}),
     ViewSpec("videos:extend", lambda w: reverse("videos:extend", args=[_video(w)]), "post", "editor",
              {"prompt": "x", "seconds": 4}),
+    ViewSpec("characters:cast", lambda w: reverse("characters:cast", args=[_project(w)])),
+    ViewSpec("characters:create", lambda w: reverse("characters:create", args=[_project(w)]), "post", "editor",
+             {"name": "Mika"}),
+    ViewSpec("characters:from-video", lambda w: reverse("characters:from-video", args=[_video(w)]), "post", "editor",
+             {"name": "Mika"}),
+    ViewSpec("characters:delete", lambda w: reverse("characters:delete", args=[w["character"].public_id]), "post",
+             "editor"),
+    ViewSpec("characters:file", lambda w: reverse("characters:file", args=[w["character"].public_id, "thumbnail"])),
     ViewSpec("accounts:projects", lambda w: reverse("accounts:projects"), role=None),
     ViewSpec("accounts:project-create", lambda w: reverse("accounts:project-create"), "post", None, {"name": ""}),
     ViewSpec("accounts:project", lambda w: reverse("accounts:project", args=[_project(w)])),
@@ -64,14 +72,29 @@ def world(alice, bob, viewer, charlie, project, make_video):
     return {
         "owner": alice, "editor": bob, "viewer": viewer, "outsider": charlie, "project": project,
         "video": make_video(project, alice, status="failed", video=b"mp4 bytes"),
+        "character": _character(project, alice),
     }  # fmt: skip
+
+
+def _character(project, maker):
+    """A character row of the project (its files are stand-ins: no view here reads them for an allowed user)."""
+    from assets.models import Asset
+    from characters.models import Character
+
+    clip = Asset.objects.create(kind="video", file="characters/access.mp4", content_type="video/mp4", origin="upload")
+    picture = Asset.objects.create(kind="thumbnail", file="characters/access.webp", content_type="image/webp",
+                                   origin="studio")  # fmt: skip
+    return Character.objects.create(project=project, name="Mika", created_by=maker, clip=clip, thumbnail=picture,
+                                    width=720, height=1280, seconds=3)  # fmt: skip
 
 
 def _state():
     from accounts.models import Project
+    from characters.models import Character
     from videos.models import Video
 
     return (
+        sorted(Character.objects.values_list("id", "name")),
         sorted(Video.objects.values_list("id", "status", "deleted_at")),
         sorted(Membership.objects.values_list("user_id", "project_id", "role")),
         Project.objects.count(),
