@@ -103,3 +103,10 @@ def test_it_requires_editor_role(client, viewer, project, upload):
 def test_it_rejects_get(client, alice, project):
     client.force_login(alice)
     assert client.get(url(project)).status_code == 405
+
+
+def test_a_name_no_database_can_store_is_refused(client, alice, project, upload):
+    client.force_login(alice)
+    response = client.post(url(project), {"name": "Mi\x00ka", "clip": upload("portrait")})
+    assert response.status_code == 400 and "cannot store" in response.content.decode()
+    assert not Character.objects.exists()
