@@ -1,8 +1,23 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
+from characters import services
 from characters.models import Appearance, Character, CharacterUpload
+
+
+class CharacterAdminForm(forms.ModelForm):
+    class Meta:
+        model = Character
+        fields = ("name",)
+
+    def clean_name(self) -> str:
+        try:
+            return services.clean_name(self.instance.project, self.cleaned_data["name"], exclude=self.instance.id)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["name"]) from None
 
 
 class CharacterUploadInline(admin.TabularInline):
@@ -18,6 +33,7 @@ class CharacterUploadInline(admin.TabularInline):
 
 @admin.register(Character)
 class CharacterAdmin(admin.ModelAdmin):
+    form = CharacterAdminForm
     list_display = ("name", "project", "created_by", "width", "height", "seconds", "created_at")
     list_filter = ("project",)
     search_fields = ("name", "project__name")

@@ -37,7 +37,9 @@ def clip_max_bytes() -> int:
     return settings.CHARACTER_CLIP_MAX_BYTES
 
 
-def _clean_name(project: Project, name: str, *, exclude: int | None = None) -> str:
+def clean_name(project: Project, name: str, *, exclude: int | None = None) -> str:
+    """The name tidied (spaces), or a ValidationError on "name": empty, too long, unstorable, or taken in the
+    project (whatever the case; `exclude`: the character being renamed)."""
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": "Name the character."})
@@ -110,7 +112,7 @@ def character_create_from_upload(*, actor: Actor, project: Project, name: str, c
     """A character from an uploaded clip (an MP4 of 2-4 s, 16:9 or 9:16, 720p-1080p, at most
     CHARACTER_CLIP_MAX_BYTES). Editors and owners only."""
     require_actor_role(actor, project, Role.EDITOR)
-    name = _clean_name(project, name)
+    name = clean_name(project, name)
     if clip is None:
         raise ValidationError({"clip": "Choose an MP4 clip of the character."})
     _check_size(clip)
@@ -123,7 +125,7 @@ def character_create_from_video(*, actor: Actor, video, name: str) -> Character:
     re-encoding, checked as an upload would be."""
     project = video.project
     require_actor_role(actor, project, Role.EDITOR)
-    name = _clean_name(project, name)
+    name = clean_name(project, name)
     if video.is_deleted or video.status != video.Status.COMPLETED:
         raise ValidationError("Only a completed video can give a character.")
     source = Asset.objects.filter(video=video, kind=Asset.Kind.VIDEO).first()
@@ -156,12 +158,14 @@ def character_delete(*, actor: Actor, character: Character) -> None:
             f"{character.name} is in {busy} video{'s' if busy != 1 else ''} still being made; delete it once "
             f"{'they have' if busy != 1 else 'it has'} finished."
         )
-    with transaction.atomic():
-        clip, thumbnail = character.clip, character.thumbnail
-        character.delete()
-        assets.asset_remove(clip)
-        if thumbnail is not None:
-            assets.asset_remove(thumbnail)
+    character.delete()  # its files go with it (character_files_drop)
+
+
+def character_files_drop(sender, instance: Character, **kwargs) -> None:
+    """After a character's row is deleted (by `character_delete`, or with its project): its clip and thumbnail
+    rows now, their files after commit."""
+    for asset in Asset.objects.filter(id__in=[instance.clip_id, instance.thumbnail_id]):
+        assets.asset_remove(asset)
 
 
 # ---------------------------------------------------------------------------------------------------------------

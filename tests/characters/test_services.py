@@ -161,3 +161,14 @@ def test_a_character_in_a_video_still_being_made_cannot_be_deleted(alice, projec
     with pytest.raises(ValidationError, match="Mika is in 1 video still being made"):
         services.character_delete(actor=Actor.of_user(alice), character=character)
     assert Character.objects.filter(id=character.id).exists()
+
+
+@pytest.mark.django_db
+def test_a_deleted_project_takes_its_characters_files_along(alice, project, upload, settings,
+                                                           django_capture_on_commit_callbacks):  # fmt: skip
+    before = stored_files(settings)
+    make(alice, project, upload)
+    with django_capture_on_commit_callbacks(execute=True):
+        project.delete()
+    assert not Character.objects.exists() and not Asset.objects.filter(video__isnull=True).exists()
+    assert stored_files(settings) == before
