@@ -47,6 +47,9 @@ def test_the_servers_refusals_are_clear_errors(sora, clip_files):
     with pytest.raises(SoraError) as nameless:
         sora.create_character("x" * 81, clip_files("portrait").read_bytes())
     assert nameless.value.status == 400 and nameless.value.param == "name" and not nameless.value.retryable
+    with pytest.raises(SoraError) as not_a_video:
+        sora.create_character("Png", clip_files("png").read_bytes())
+    assert not_a_video.value.status == 400 and not_a_video.value.param == "video"
     with pytest.raises(SoraError) as stranger:
         sora.create("Someone", size="720x1280", seconds=4, characters=["char_nobody"])
     assert stranger.value.status == 404 and stranger.value.param == "characters"

@@ -380,7 +380,8 @@ def _probe_video(upload) -> tuple[str, float]:
     import av
 
     try:
-        with av.open(upload, mode="r") as container:
+        # format="mp4": an MP4 by its bytes (FFmpeg would otherwise open a PNG or any other format it probes).
+        with av.open(upload, mode="r", format="mp4") as container:
             stream = container.streams.video[0]
             size = f"{stream.codec_context.width}x{stream.codec_context.height}"
             duration = (container.duration or 0) / 1_000_000
