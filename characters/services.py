@@ -27,6 +27,7 @@ from assets.models import Asset
 from characters import clips
 from characters.models import MAX_PER_VIDEO, NAME_MAX_LENGTH, Appearance, Character, CharacterUpload
 from config.inputs import OversizedUpload, unstorable
+from videos.sora.errors import SoraError
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +218,17 @@ def cast_upstream_ids(*, video, client) -> list[str]:
         known = CharacterUpload.objects.filter(character=character, provider=video.provider_id).first()
         if known is None:
             with character.clip.file.open("rb") as fh:
-                remote = client.create_character(character.name, fh.read())
+                clip = fh.read()
+            try:
+                remote = client.create_character(character.name, clip)
+            except SoraError as exc:
+                # Not the video's create: a character made twice upstream is harmless, so this is never an
+                # "outcome unknown" of the video (no reconciling); retried or failed by what the provider said.
+                raise SoraError(
+                    f"{video.provider.name} did not take the character {character.name}: {exc.message}",
+                    status=exc.status, code=exc.code, retryable=exc.retryable, request_id=exc.request_id,
+                    retry_after=exc.retry_after,
+                ) from None  # fmt: skip
             try:
                 with transaction.atomic():
                     known = CharacterUpload.objects.create(

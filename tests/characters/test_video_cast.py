@@ -115,3 +115,32 @@ def test_picking_the_same_character_twice_counts_once(alice, project, upload, se
     mika = character(alice, project, upload, "Mika")
     video = submit(alice, project, [mika, mika, mika])
     assert cast_of(video) == [mika]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_character_the_provider_refuses_fails_the_video_with_a_refund(queue, alice, project, upload):
+    from videos.sora.simulator import faults
+
+    mika = character(alice, project, upload, "Mika")
+    video = submit(alice, project, [mika])
+    faults.inject("status", status=400, method="POST", path=r"^videos/characters$")
+    video = run_pipeline(video)
+
+    assert video.status == Video.Status.FAILED
+    assert "did not take the character Mika" in video.error_message
+    assert QuotaCharge.objects.get(item_id=video.id).state == "refunded"
+    assert not CharacterUpload.objects.exists() and not SimCharacter.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_character_create_that_broke_down_is_tried_again_not_reconciled(queue, alice, project, upload):
+    from videos.sora.simulator import faults
+
+    mika = character(alice, project, upload, "Mika")
+    video = submit(alice, project, [mika])
+    faults.inject("status", status=500, method="POST", path=r"^videos/characters$")
+    for video_id, token in services.jobs_claim_startable():
+        services.video_start(video_id=video_id, token=token)
+    video.refresh_from_db()
+    assert video.status == Video.Status.PENDING and video.outcome_unknown_since is None
+    assert "did not take the character Mika" in video.error_message
