@@ -7,9 +7,16 @@ import pytest
 from characters.models import CharacterUpload
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import browser_type_launch_args, q_cluster  # noqa: F401  (fixtures: Chromium, a cluster)
+from tests.e2e.pages import axe_check
 from videos.sora.simulator.models import SimCharacter
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def serious(page) -> list[str]:
+    """axe-core's serious and critical WCAG A/AA violations on the page."""
+    found = axe_check(page)
+    return [f"{v['id']}: {v['nodes']}" for impact in ("serious", "critical") for v in found.get(impact, [])]
 
 
 def test_a_character_from_a_clip_goes_into_a_video(q_cluster, studio, page, alice, project, clip_files):  # noqa: F811
@@ -31,6 +38,7 @@ def test_a_character_from_a_clip_goes_into_a_video(q_cluster, studio, page, alic
     page.wait_for_function(
         "document.querySelector(\"[data-character='Mika'] img\").naturalWidth === 720", timeout=10_000
     )  # the thumbnail made from the clip loads
+    assert serious(page) == []
 
     page.goto(f"{studio.url}/projects/{project.public_id}/videos/new/")
     page.fill("textarea[name=prompt]", "A courier hands a parcel over a café counter")
@@ -39,6 +47,7 @@ def test_a_character_from_a_clip_goes_into_a_video(q_cluster, studio, page, alic
     assert page.inner_text("[data-cast-note]") == "Mention Mika in the prompt."
     page.fill("textarea[name=prompt]", "Mika hands a parcel over a café counter")
     assert page.locator("[data-cast-note]").is_hidden()
+    assert serious(page) == []
     page.click(".create-form button[type=submit]")
     page.wait_for_selector("[data-media-for]")
     assert page.locator("[data-video-cast]").inner_text().strip() == "Mika"
@@ -48,3 +57,5 @@ def test_a_character_from_a_clip_goes_into_a_video(q_cluster, studio, page, alic
     assert CharacterUpload.objects.get().upstream_id == SimCharacter.objects.get().id
     page.reload()
     assert "Mika" in page.locator("[data-video-cast]").inner_text()
+    assert "Make a character from this video" in page.content()
+    assert serious(page) == []
