@@ -7,7 +7,7 @@ import pytest
 from characters.models import CharacterUpload
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import browser_type_launch_args, q_cluster  # noqa: F401  (fixtures: Chromium, a cluster)
-from tests.e2e.pages import axe_check
+from tests.e2e.pages import axe_check, shot
 from videos.sora.simulator.models import SimCharacter
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -39,6 +39,7 @@ def test_a_character_from_a_clip_goes_into_a_video(q_cluster, studio, page, alic
         "document.querySelector(\"[data-character='Mika'] img\").naturalWidth === 720", timeout=10_000
     )  # the thumbnail made from the clip loads
     assert serious(page) == []
+    shot(page, "characters-1-cast")
 
     page.goto(f"{studio.url}/projects/{project.public_id}/videos/new/")
     page.fill("textarea[name=prompt]", "A courier hands a parcel over a café counter")
@@ -48,6 +49,7 @@ def test_a_character_from_a_clip_goes_into_a_video(q_cluster, studio, page, alic
     page.fill("textarea[name=prompt]", "Mika hands a parcel over a café counter")
     assert page.locator("[data-cast-note]").is_hidden()
     assert serious(page) == []
+    shot(page, "characters-2-create")
     page.click(".create-form button[type=submit]")
     page.wait_for_selector("[data-media-for]")
     assert page.locator("[data-video-cast]").inner_text().strip() == "Mika"
@@ -59,3 +61,4 @@ def test_a_character_from_a_clip_goes_into_a_video(q_cluster, studio, page, alic
     assert "Mika" in page.locator("[data-video-cast]").inner_text()
     assert "Make a character from this video" in page.content()
     assert serious(page) == []
+    shot(page, "characters-3-video")
