@@ -93,6 +93,10 @@ class VideoCreateForm(StorableTextMixin, forms.Form):
             initial["model"] = providers.model_key(spec)
         if video.input_fit:
             initial["input_fit"] = video.input_fit
+        from characters.selectors import cast_of
+
+        if cast := cast_of(video):
+            initial["characters"] = [str(c.public_id) for c in cast]
         return initial
 
     @property

@@ -144,3 +144,15 @@ def test_a_character_create_that_broke_down_is_tried_again_not_reconciled(queue,
     video.refresh_from_db()
     assert video.status == Video.Status.PENDING and video.outcome_unknown_since is None
     assert "did not take the character Mika" in video.error_message
+
+
+@pytest.mark.django_db
+def test_a_retried_video_keeps_its_cast(alice, project, upload, make_video, monkeypatch):
+    from videos import tasks
+
+    monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: None)
+    mika = character(alice, project, upload, "Mika")
+    failed = make_video(project, alice, status=Video.Status.FAILED, size="720x1280")
+    Appearance.objects.create(video=failed, character=mika)
+    retry = services.video_retry(actor=Actor.of_user(alice), video=failed)
+    assert retry.id != failed.id and cast_of(retry) == [mika]

@@ -87,3 +87,12 @@ def test_the_lineage_names_the_cast_of_each_step(client, alice, project, upload,
     client.force_login(alice)
     page = client.get(reverse("videos:detail", args=[child.public_id])).content.decode()
     assert page.count("data-node-cast>with Mika</span>") == 2 and "<dt>Characters</dt>" in page
+
+
+def test_edit_and_retry_starts_from_the_same_cast(client, alice, project, upload, make_video):
+    mika = make_character(alice, project, upload)
+    failed = make_video(project, alice, status=Video.Status.FAILED, size="720x1280")
+    Appearance.objects.create(video=failed, character=mika)
+    client.force_login(alice)
+    page = client.get(create_url(project) + f"?from={failed.public_id}").content.decode()
+    assert f'value="{mika.public_id}"' in page and f'value="{mika.public_id}" id="id_characters_0" checked' in page
