@@ -235,6 +235,14 @@ def test_create_refuses_an_oversized_upload(api):
     assert not Video.objects.exists()
 
 
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_create_refuses_a_form_too_large_with_413(api):
+    error = _error(api.post("/v1/videos", {"prompt": "A kite " * 500}), 413)
+
+    assert "too large" in error["message"]
+    assert not Video.objects.exists()
+
+
 # --- create: accepted ---------------------------------------------------------------------------------------------
 def test_create_json_makes_a_video_recorded_as_made_by_token(api, alice, project):
     r = api.post("/v1/videos", json_body={"prompt": "A kite over a park", "size": "1280x720", "seconds": "8"})
