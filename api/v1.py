@@ -195,7 +195,8 @@ def _size(body: Body, spec) -> str:
 def _seconds(body: Body, spec, name: str = "seconds", allowed=None) -> str:
     allowed = list(allowed if allowed is not None else spec.offered_seconds)
     value = body.fields.get(name)
-    choices = ", ".join(f"'{s}'" for s in allowed[:-1]) + (f", or '{allowed[-1]}'" if len(allowed) > 1 else f"'{allowed[0]}'")
+    quoted = [f"'{s}'" for s in allowed]
+    choices = ", ".join(quoted[:-1]) + f", or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
     if value is None:
         return "4" if "4" in allowed else allowed[0]
     if not isinstance(value, str):
@@ -277,7 +278,8 @@ def _prepared(fh, size: str):
 
 
 def _parse(request: HttpRequest) -> Body:
-    return Body.parse(request, limits={"input_reference": settings.API_UPLOAD_MAX_BYTES, "video": settings.API_UPLOAD_MAX_BYTES})
+    limit = settings.API_UPLOAD_MAX_BYTES
+    return Body.parse(request, limits={"input_reference": limit, "video": limit})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -345,10 +347,12 @@ def _list(request: HttpRequest, token: ApiToken) -> HttpResponse:
         if cursor is None:
             raise ApiError(400, f"Invalid 'after': no video found with id '{after}'.", param="after",
                            code="invalid_value")  # fmt: skip
+        # (created_at, id) after the cursor's, in the page's order
         if order == "desc":
-            queryset = queryset.filter(Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id))
+            later = Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id)
         else:
-            queryset = queryset.filter(Q(created_at__gt=cursor.created_at) | Q(created_at=cursor.created_at, id__gt=cursor.id))
+            later = Q(created_at__gt=cursor.created_at) | Q(created_at=cursor.created_at, id__gt=cursor.id)
+        queryset = queryset.filter(later)
     queryset = queryset.order_by(*(("-created_at", "-id") if order == "desc" else ("created_at", "id")))
     rows = list(queryset[: limit + 1])
     return _json(payloads.list_page(rows[:limit], has_more=len(rows) > limit))
