@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from api import events
 from api.models import ApiToken
 
 TOKEN_PREFIX = "sst_"
+PREFIX_PATTERN = re.compile(r"[0-9a-f]{12}")  # secrets.token_hex(6); anything else is not a token of ours
 MAX_EXPIRY_DAYS = 3650
 # A token's "last used" is written at most this often (every request would be a write per request).
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -32,7 +34,7 @@ def split_token(token: str) -> str | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     prefix, sep, secret = token[len(TOKEN_PREFIX) :].partition("_")
-    if not sep or not prefix or not secret or len(prefix) > 16:
+    if not sep or not secret or PREFIX_PATTERN.fullmatch(prefix) is None:
         return None
     return prefix
 

@@ -81,7 +81,7 @@ def token_revoke(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_GET
 def guide(request: HttpRequest) -> HttpResponse:
-    ctx = {"page": "api-guide", "base_url": base_url(request), "tokens": selectors.tokens_of(request.user)}
+    ctx = {"page": "api-guide", "base_url": base_url(request)}
     return render(request, "api/guide.html", ctx)
 
 

@@ -40,7 +40,8 @@ def test_a_valid_token_works_and_notes_its_use(alice, project):
 
 @pytest.mark.parametrize(
     "header",
-    ["", "Bearer", "Bearer ", "Basic abc", "Bearer sk-not-ours", "Bearer sst_", "Bearer sst_abc", "Bearer sst_abc_def"],
+    ["", "Bearer", "Bearer ", "Basic abc", "Bearer sk-not-ours", "Bearer sst_", "Bearer sst_abc", "Bearer sst_abc_def",
+     "Bearer sst_\x00bcdef012345_secret", "Bearer sst_abcdef012345_\x00", "Bearer sst_abcdef012345_\ud800"],
 )
 def test_a_missing_or_malformed_token_is_401(alice, header):
     make_token(alice)
