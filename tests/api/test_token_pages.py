@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -45,7 +47,7 @@ def test_create_shows_the_token_once(client, alice, project):
     assert r.status_code == 200 and r["Cache-Control"] == "no-store"
     row = ApiToken.objects.get()
     page = r.content.decode()
-    token = page.split('id="new-token">', 1)[1].split("<", 1)[0]
+    token = re.search(r'id="new-token"[^>]*>(sst_[^<]+)<', page).group(1)
     assert row.secret_hash == token_hash(token)
     assert (row.name, row.project, row.scope, row.user) == ("ci", project, "read", alice)
     assert token not in client.get(reverse("api:tokens")).content.decode()
