@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import time
 
 import openai
@@ -15,6 +16,7 @@ from django.urls import reverse
 from openai.types import Video as SdkVideo
 
 from api import payloads
+from api.models import ApiToken
 from quotas.models import QuotaRule, QuotaUsage
 from tests.api.conftest import make_token
 from tests.conftest import image_bytes, sim_client
@@ -66,7 +68,7 @@ def test_create_and_poll_download_every_variant_and_from_the_archive_after_the_p
     # The provider's link expires (its files are gone there): the studio still serves its archive.
     SimVideo.objects.filter(Q(id=row.upstream_id) | Q(upstream_id=row.upstream_id)).update(expires_at=int(time.time()) - 1)
     with pytest.raises(SoraError) as gone:
-        sim_client().download(row.upstream_id, __import__("io").BytesIO(), variant="video")
+        sim_client().download(row.upstream_id, io.BytesIO(), variant="video")
     assert gone.value.status in (404, 410)
     assert _sha(sdk.videos.download_content(video.id).read()) == _sha(files["video"])
 
@@ -149,11 +151,8 @@ def test_every_error_reaches_the_sdk_as_its_exception(sdk, studio, alice, bob, v
     with pytest.raises(openai.AuthenticationError) as exc:
         client(revoked_token).videos.list()
     assert exc.value.code == "token_revoked"
-    _, expired_token = make_token(alice, project, expires_days=1)
-    from api.models import ApiToken
-
-    ApiToken.objects.filter(secret_hash=__import__("api.services", fromlist=["x"]).token_hash(expired_token)).update(
-        expires_at=revoked.created_at)  # fmt: skip
+    expired, expired_token = make_token(alice, project, expires_days=1)
+    ApiToken.objects.filter(id=expired.id).update(expires_at=revoked.created_at)
     with pytest.raises(openai.AuthenticationError):
         client(expired_token).videos.list()
     with pytest.raises(openai.PermissionDeniedError) as exc:
