@@ -181,6 +181,7 @@ INSTALLED_APPS = [
     "videos",
     "characters",
     "videos.sora.simulator.apps.SimulatorConfig",
+    "api",
     "config.apps.StudioConfig",  # start-up checks of the database, broker and storage (config/checks.py)
 ]
 
@@ -586,6 +587,24 @@ SIM_FPS = env_int("SIM_FPS", 8, minimum=1, maximum=60)
 SIM_POLL_AFTER_MS = env_int("SIM_POLL_AFTER_MS", 0, minimum=0) or None
 # The one model the simulator's vllm-omni profile (/sim/vllm-omni/v1/) serves.
 SIM_VLLM_OMNI_MODEL = env_str("SIM_VLLM_OMNI_MODEL", "Wan-AI/Wan2.2-T2V-A14B-Diffusers")
+
+# ---------------------------------------------------------------------------------------------------------------
+# The Team API (api/): personal tokens speaking /v1/videos to the studio
+# ---------------------------------------------------------------------------------------------------------------
+# Requests per token per window (429 with retry-after past it). Counted in the "api" cache: Redis with REDIS_URL
+# (shared by every process), else this process's memory.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120, minimum=1)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
+# The largest input_reference image a create may upload (a larger one is a 400 in the contract's envelope).
+API_UPLOAD_MAX_BYTES = env_int("API_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "sora-api"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sora-api"}
+    ),
+}
 
 # ---------------------------------------------------------------------------------------------------------------
 # Logging: to the console; the API key never appears in a message (the client never formats it).

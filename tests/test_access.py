@@ -21,6 +21,15 @@ def _video(w):
     return str(w["video"].public_id)
 
 
+def _token(w):
+    """alice's API token (made once per world)."""
+    if "token" not in w:
+        from tests.api.conftest import make_token
+
+        w["token"] = make_token(w["owner"], w["project"])[0]
+    return str(w["token"].public_id)
+
+
 VIEWS = [
     ViewSpec("videos:gallery", lambda w: reverse("videos:gallery"), role=None),
     ViewSpec("videos:status", lambda w: reverse("videos:status") + f"?ids={_video(w)}", role=None),
@@ -57,12 +66,19 @@ VIEWS = [
              lambda w: reverse("accounts:member-remove", args=[_project(w), w["editor"].public_id]), "post", "owner"),
     ViewSpec("accounts:project-leave", lambda w: reverse("accounts:project-leave", args=[_project(w)]), "post",
              "viewer"),
+    # The API token pages: a member's own tokens (another's token is a 404: tests/api/test_token_pages.py).
+    ViewSpec("api:tokens", lambda w: reverse("api:tokens"), role=None),
+    ViewSpec("api:guide", lambda w: reverse("api:guide"), role=None),
+    ViewSpec("api:token-create", lambda w: reverse("api:token-create"), "post", None, {"name": ""}),
+    ViewSpec("api:token-revoke", lambda w: reverse("api:token-revoke", args=[_token(w)]), "post", None),
 ]  # fmt: skip
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
 NOT_PROJECT_SCOPED = {
     "accounts:signup", "login", "logout", "password_change", "password_change_done", "password_reset", "password_reset_done",
     "password_reset_confirm", "password_reset_complete", "healthz", "videos:webhook", "videos:provider-webhook",
+    # The Team API: bearer tokens only, never a session (tests/api/test_auth.py); its description is public.
+    "api:videos", "api:edits", "api:extensions", "api:video", "api:content", "api:remix", "api:openapi", "api:not-found",
 }  # fmt: skip
 
 

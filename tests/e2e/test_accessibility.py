@@ -66,6 +66,8 @@ def _member_pages(base, world, project):
         ("video: remix of a deleted video", video("orphan")),
         ("projects", f"{base}/accounts/projects/"),
         ("project settings", f"{base}/accounts/projects/{project.public_id}/"),
+        ("api tokens", f"{base}/settings/api-tokens/"),
+        ("api guide", f"{base}/settings/api-tokens/guide/"),
         ("password change", f"{base}/accounts/password_change/"),
         ("password changed", f"{base}/accounts/password_change/done/"),
         ("not found", f"{base}/videos/00000000-0000-0000-0000-000000000000/"),

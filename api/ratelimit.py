@@ -1,0 +1,37 @@
+"""Requests per token: a fixed window counted in the "api" cache (API_RATE_LIMIT per API_RATE_WINDOW_SECONDS)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+
+from api.errors import ApiError
+from api.models import ApiToken
+
+
+def check(token: ApiToken, now: float | None = None) -> None:
+    """Count this request; past the limit, a 429 with `retry-after` (the seconds until the window ends)."""
+    limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW_SECONDS
+    now = time.time() if now is None else now
+    slot = int(now // window)
+    key = f"rate:{token.public_id.hex}:{window}:{slot}"
+    cache = caches["api"]
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        count = 1
+    if count > limit:
+        retry_after = max(1, math.ceil((slot + 1) * window - now))
+        raise ApiError(
+            429,
+            f"Rate limit reached for this API token: {limit} requests per {window} s. Try again in {retry_after} s.",
+            type="requests",
+            code="rate_limit_exceeded",
+            headers={"retry-after": str(retry_after), "x-ratelimit-limit-requests": str(limit),
+                     "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": f"{retry_after}s"},
+        )  # fmt: skip
