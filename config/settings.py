@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "assets",
     "quotas",
     "videos",
+    "storyboards",
     "videos.sora.simulator.apps.SimulatorConfig",
     "config.apps.StudioConfig",  # start-up checks of the database, broker and storage (config/checks.py)
 ]
