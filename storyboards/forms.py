@@ -64,6 +64,14 @@ class TakeEditForm(StorableTextMixin, forms.Form):
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
 
+class TakeRemixForm(StorableTextMixin, forms.Form):
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=PROMPT_MAX_LENGTH, label="The change",
+        error_messages={"required": "Describe the change: the prompt is empty."},
+    )  # fmt: skip
+    submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
+
+
 class TakeExtendForm(StorableTextMixin, forms.Form):
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=PROMPT_MAX_LENGTH, label="What happens next",

@@ -24,6 +24,29 @@ def shots_with_takes(storyboard: Storyboard) -> list[Shot]:
     )
 
 
+def adoptable_children(shots: list[Shot]) -> dict[int, list[Video]]:
+    """Per shot id: the remixes, edits and extensions of its takes made on their video pages, not yet its takes."""
+    take_videos: dict[int, int] = {}
+    for shot in shots:
+        for take in shot.takes.all():
+            if take.video_id:
+                take_videos.setdefault(take.video_id, shot.id)
+    out: dict[int, list[Video]] = {}
+    if not take_videos:
+        return out
+    taken = {(t.shot_id, t.video_id) for shot in shots for t in shot.takes.all()}
+    children = Video.objects.filter(remixed_from_id__in=list(take_videos), deleted_at__isnull=True).order_by(
+        "created_at"
+    )
+    for video in children:
+        for shot in shots:
+            if (shot.id, video.id) in taken:
+                continue
+            if any(t.video_id == video.remixed_from_id for t in shot.takes.all()):
+                out.setdefault(shot.id, []).append(video)
+    return out
+
+
 def takes_by_id(storyboard: Storyboard, public_ids: list[str]) -> list[Take]:
     return list(
         Take.objects.filter(shot__storyboard=storyboard, public_id__in=public_ids)

@@ -257,6 +257,30 @@ def take_extend(
 
 
 @transaction.atomic
+def take_remix(*, actor: Actor, take: Take, prompt: str, submit_token: uuid.UUID | None = None) -> Take:
+    """A remix of a take's video (videos.services.video_remix; where the provider has no edits), kept as a new take."""
+    require_actor_role(actor, take.shot.storyboard.project, Role.EDITOR)
+    child = videos.video_remix(actor=actor, parent=_parent_video(take), prompts=[prompt], submit_token=submit_token)[0]
+    return _record_take(actor=actor, shot=take.shot, video=child, parent=take)
+
+
+@transaction.atomic
+def take_adopt(*, actor: Actor, shot: Shot, video: Video) -> Take:
+    """A remix, edit or extension of one of the shot's takes made elsewhere (on the video's own page), kept as a take
+    of the shot too. Only a direct child of a take: its own children can follow once it is a take."""
+    storyboard = shot.storyboard
+    require_actor_role(actor, storyboard.project, Role.EDITOR)
+    if video.project_id != storyboard.project_id or video.is_deleted:
+        raise ValidationError("That video is not in this storyboard's project.")
+    parent = shot.takes.filter(video_id=video.remixed_from_id).first() if video.remixed_from_id else None
+    if parent is None:
+        raise ValidationError("Only a remix, edit or extension of one of this shot's takes can be added to it.")
+    if video.size != storyboard.size:
+        raise ValidationError(f"That video is {video.size}; this storyboard's takes are {storyboard.size}.")
+    return _record_take(actor=actor, shot=shot, video=video, parent=parent)
+
+
+@transaction.atomic
 def take_choose(*, actor: Actor, take: Take) -> Take:
     """Make this the shot's chosen take (the one the final cut uses); a finished, kept video only."""
     shot = take.shot

@@ -25,6 +25,7 @@ from storyboards.forms import (
     StoryboardForm,
     TakeEditForm,
     TakeExtendForm,
+    TakeRemixForm,
 )
 from storyboards.models import FinalCut, Storyboard
 
@@ -85,6 +86,9 @@ def _detail_page(
     """The board: its shots in order with their takes, the add-shot form, the cut button and the cut versions.
     `forms_for` = (take or shot public id, form name, bound form): a refused form shown again with its errors."""
     shots = selectors.shots_with_takes(board)
+    adoptable = selectors.adoptable_children(shots)
+    for shot in shots:
+        shot.adoptable = adoptable.get(shot.id, [])
     plan = selectors.cut_plan(board)
     ctx = {
         "page": "storyboard",
@@ -288,6 +292,36 @@ def take_edit(request: HttpRequest, public_id) -> HttpResponse:
 def take_extend(request: HttpRequest, public_id) -> HttpResponse:
     """An extension of the take's video (the video page's own extend), kept as a new take of the same shot."""
     return _take_child(request, public_id, TakeExtendForm, services.take_extend, "extend", "the extension has started.")
+
+
+@login_required
+@require_POST
+def take_remix(request: HttpRequest, public_id) -> HttpResponse:
+    """A remix of the take's video (where its provider has no edits), kept as a new take of the same shot."""
+    return _take_child(request, public_id, TakeRemixForm, services.take_remix, "remix", "the remix has started.")
+
+
+@login_required
+@require_POST
+def take_adopt(request: HttpRequest, public_id) -> HttpResponse:
+    """A child of one of the shot's takes, made on its video page, added to the shot as a take."""
+    from videos.models import Video
+
+    shot = shot_for(request.user, public_id, Role.EDITOR)
+    try:
+        video = Video.objects.filter(public_id=request.POST.get("video", ""), project=shot.storyboard.project).first()
+    except ValidationError:
+        video = None
+    if video is None:
+        messages.error(request, "No such video in this project.")
+        return _to_shot(shot)
+    try:
+        take = services.take_adopt(actor=Actor.member(request), shot=shot, video=video)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"It is now take {take.number} of shot {shot.position}.")
+    return _to_shot(shot)
 
 
 # ---------------------------------------------------------------------------------------------------------------

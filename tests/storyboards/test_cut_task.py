@@ -171,3 +171,19 @@ def test_running_the_task_twice_stitches_once(board, alice, make_video, clips):
     make_cut(cut.id)
     cut.refresh_from_db()
     assert cut.status == "completed" and _stored_files() == files
+
+
+def test_takes_whose_files_came_from_different_providers_are_cut_together(board, alice, make_video, clips):
+    from providers.models import Provider
+
+    elsewhere = Provider.objects.create(slug="elsewhere", name="Elsewhere", base_url="https://else.example/v1")
+    first = add_shot(board, "From the simulator")
+    add_take(first, make_video(board.project, alice, video=clips()), chosen=True)
+    second = add_shot(board, "From another server")
+    other = make_video(board.project, alice, video=clips(fps=24, prompt="other", audio=False), provider=elsewhere)
+    add_take(second, other, chosen=True)
+    cut = _cut(board, alice)
+    with cut.video.file.open("rb") as fh:
+        info = probe_mp4(fh)
+    assert cut.status == "completed" and (info.fps, info.has_audio) == (24.0, True)
+    assert info.duration_seconds == pytest.approx(8, abs=1 / 24)

@@ -249,3 +249,36 @@ def test_deleting_a_storyboard_keeps_the_videos_and_removes_the_cuts_files(
     assert Video.objects.filter(id=video.id).exists()
     assert not Storyboard.objects.exists() and not FinalCut.objects.exists()
     assert not storage.exists(name)
+
+
+def test_a_remix_of_a_take_is_a_new_take(board, alice, make_video):
+    shot = add_shot(board)
+    take = add_take(shot, make_video(board.project, alice, upstream_id="video_abc"))
+    remix = services.take_remix(actor=Actor.of_user(alice), take=take, prompt="At night")
+    assert (remix.number, remix.parent, remix.video.operation, remix.video.remixed_from) == (
+        2,
+        take,
+        "remix",
+        take.video,
+    )
+
+
+def test_a_child_made_on_the_video_page_can_be_added_as_a_take_of_its_parents_shot(board, alice, make_video):
+    from storyboards import selectors
+    from videos import services as videos
+
+    shot, other_shot = add_shot(board, "one"), add_shot(board, "two")
+    take = add_take(shot, make_video(board.project, alice, upstream_id="video_abc"))
+    child = videos.video_edit(actor=Actor.of_user(alice), parent=take.video, prompt="Bluer")
+    stranger = make_video(board.project, alice)
+    shots = selectors.shots_with_takes(board)
+    assert selectors.adoptable_children(shots) == {shot.id: [child]}
+
+    with pytest.raises(ValidationError, match="one of this shot's takes"):
+        services.take_adopt(actor=Actor.of_user(alice), shot=other_shot, video=child)
+    with pytest.raises(ValidationError, match="one of this shot's takes"):
+        services.take_adopt(actor=Actor.of_user(alice), shot=shot, video=stranger)
+    adopted = services.take_adopt(actor=Actor.of_user(alice), shot=shot, video=child)
+    again = services.take_adopt(actor=Actor.of_user(alice), shot=shot, video=child)
+    assert (adopted.number, adopted.parent, again.id) == (2, take, adopted.id)
+    assert selectors.adoptable_children(selectors.shots_with_takes(board)) == {}

@@ -193,3 +193,19 @@ def test_a_failed_cut_says_why(as_bob, world):
     FinalCut.objects.filter(id=world["cut"].id).update(status="failed", video=None, error_message="Shot 2 is gone.")
     page = as_bob.get(reverse("storyboards:cut", args=[world["cut"].public_id])).content.decode()
     assert "This cut failed" in page and "Shot 2 is gone." in page and "Download MP4" not in page
+
+
+def test_remix_and_adopt_from_the_board(as_bob, world, bob):
+    from accounts.actors import Actor
+    from videos import services as videos
+
+    take = world["take"]
+    r = as_bob.post(reverse("storyboards:take-remix", args=[take.public_id]), {"prompt": "At night"})
+    assert r.status_code == 302 and world["shot"].takes.filter(video__operation="remix", parent=take).exists()
+    child = videos.video_edit(actor=Actor.of_user(bob), parent=take.video, prompt="From the video page")
+    page = as_bob.get(reverse("storyboards:detail", args=[world["storyboard"].public_id])).content.decode()
+    assert "data-adoptable" in page and "From the video page" in page
+    r = as_bob.post(reverse("storyboards:take-adopt", args=[world["shot"].public_id]), {"video": str(child.public_id)})
+    assert r.status_code == 302 and world["shot"].takes.filter(video=child, parent=take).exists()
+    r = as_bob.post(reverse("storyboards:take-adopt", args=[world["shot"].public_id]), {"video": "nope"}, follow=True)
+    assert "No such video in this project." in r.content.decode()
