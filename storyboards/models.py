@@ -8,6 +8,7 @@ Characters (issue 14 part 2) attach to a Shot later (`Shot.characters`); a take'
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,7 @@ from django.db.models import Q
 
 MAX_SHOTS = 60
 MAX_CROSSFADE_MS = 1000
+STALLED_AFTER = timedelta(minutes=15)  # a cut waiting this long for a worker is shown as stalled
 
 
 class Storyboard(models.Model):
@@ -164,3 +166,10 @@ class FinalCut(models.Model):
     @property
     def is_unfinished(self) -> bool:
         return self.status in self.UNFINISHED
+
+    def is_stalled(self, now) -> bool:
+        """Unfinished, but no worker has held it for a while (its worker died, or its task was lost): a new cut is
+        the way on. (A redelivered task takes it over by itself.)"""
+        if self.status == self.Status.RUNNING:
+            return self.held_until is not None and self.held_until < now
+        return self.status == self.Status.PENDING and self.created_at < now - STALLED_AFTER

@@ -385,9 +385,11 @@ def cut_make(*, cut_id: int, actor: Actor = SYSTEM) -> FinalCut | None:
             problems.append(f"{label}: its video has no stored MP4.")
             continue
         try:
+            if not asset.file.storage.exists(asset.file.name):
+                raise FileNotFoundError(asset.file.name)
             sources.append((label, asset.file.open("rb")))
-        except (FileNotFoundError, OSError):
-            problems.append(f"{label}: its MP4 is missing from the studio's storage.")
+        except OSError:
+            problems.append(f"{label}: its MP4 is missing from the studio's storage. Choose another take.")
     try:
         if problems:
             return _fail(cut, " ".join(problems))

@@ -33,7 +33,7 @@ from assets.media import MAX_PIXELS, MediaError, VideoInfo, probe_mp4
 MAX_FPS = Fraction(60)
 AUDIO_RATE = 48000
 AUDIO_FRAME = 1024  # AAC's frame size
-MAX_TOTAL_SECONDS = 60 * 60  # an hour of cut at most
+MAX_TOTAL_SECONDS = 20 * 60  # 20 minutes of cut at most: the stitching task must end well inside its timeout
 
 
 class StitchError(ValueError):

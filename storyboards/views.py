@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import Role, can, project_for
@@ -357,6 +358,7 @@ def cut_detail(request: HttpRequest, public_id) -> HttpResponse:
         "can_edit": can(board.project.membership, Role.EDITOR),
         "cut_form": CutForm(initial={"crossfade_ms": cut.crossfade_ms}),
         "file_missing": _cut_file_missing(cut),
+        "stalled": cut.is_stalled(timezone.now()),
     }
     return render(request, "storyboards/cut.html", ctx)
 
@@ -369,13 +371,16 @@ def _cut_file_missing(cut: FinalCut) -> bool:
 @require_GET
 def cut_status(request: HttpRequest, public_id) -> JsonResponse:
     cut = cut_for(request.user, public_id)
+    stalled = cut.is_stalled(timezone.now())
     return JsonResponse({
-        "status": cut.status,
-        "status_label": cut.get_status_display(),
+        "status": "stalled" if stalled else cut.status,
+        "status_label": "Stalled" if stalled else cut.get_status_display(),
         "progress": cut.progress,
-        "finished": not cut.is_unfinished,
+        "finished": not cut.is_unfinished or stalled,
         "error": cut.error_message,
-        "media": render_to_string("storyboards/cut_media.html", {"cut": cut, "file_missing": False}, request=request),
+        "media": render_to_string(
+            "storyboards/cut_media.html", {"cut": cut, "file_missing": False, "stalled": stalled}, request=request
+        ),
     })  # fmt: skip
 
 

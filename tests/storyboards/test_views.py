@@ -209,3 +209,18 @@ def test_remix_and_adopt_from_the_board(as_bob, world, bob):
     assert r.status_code == 302 and world["shot"].takes.filter(video=child, parent=take).exists()
     r = as_bob.post(reverse("storyboards:take-adopt", args=[world["shot"].public_id]), {"video": "nope"}, follow=True)
     assert "No such video in this project." in r.content.decode()
+
+
+def test_a_cut_whose_worker_stopped_is_shown_as_stalled(as_bob, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cut = world["cut"]
+    FinalCut.objects.filter(id=cut.id).update(status="running", video=None, held_until=timezone.now() + timedelta(minutes=5))
+    status = as_bob.get(reverse("storyboards:cut-status", args=[cut.public_id])).json()
+    assert (status["status"], status["finished"]) == ("running", False) and 'role="progressbar"' in status["media"]
+    FinalCut.objects.filter(id=cut.id).update(held_until=timezone.now() - timedelta(seconds=1))
+    status = as_bob.get(reverse("storyboards:cut-status", args=[cut.public_id])).json()
+    assert (status["status"], status["finished"]) == ("stalled", True) and "has stalled" in status["media"]
+    assert "has stalled" in as_bob.get(reverse("storyboards:cut", args=[cut.public_id])).content.decode()
