@@ -12,6 +12,7 @@ from django.conf import settings
 from accounts.actors import Actor
 from assets.media import probe_mp4
 from assets.models import Asset
+from quotas.models import QuotaCharge, QuotaUsage
 from storyboards import services
 from storyboards.models import FinalCut
 from storyboards.tasks import make_cut
@@ -51,6 +52,7 @@ def test_three_takes_make_one_mp4_as_long_as_all_of_them(board, alice, make_vide
     cut = _cut(board, alice)
 
     assert cut.status == "completed", cut.error_message
+    assert not QuotaCharge.objects.exists() and not QuotaUsage.objects.exists()  # the studio's own work: no charge
     assert (cut.number, cut.progress, cut.width, cut.height, cut.has_audio) == (1, 100, 1280, 720, True)
     with cut.video.file.open("rb") as fh:
         info = probe_mp4(fh)
@@ -128,6 +130,7 @@ def _failed_and_clean(board, alice, cut, before, match):
     assert match in cut.error_message, cut.error_message
     assert _stored_files() == before, "a failed cut left a file in storage"
     assert not Asset.objects.filter(video__isnull=True).exists()
+    assert not QuotaCharge.objects.exists()
 
 
 def test_a_take_deleted_after_the_cut_was_asked_for_fails_it(
