@@ -217,7 +217,9 @@ def test_a_cut_whose_worker_stopped_is_shown_as_stalled(as_bob, world):
     from django.utils import timezone
 
     cut = world["cut"]
-    FinalCut.objects.filter(id=cut.id).update(status="running", video=None, held_until=timezone.now() + timedelta(minutes=5))
+    FinalCut.objects.filter(id=cut.id).update(
+        status="running", video=None, held_until=timezone.now() + timedelta(minutes=5)
+    )
     status = as_bob.get(reverse("storyboards:cut-status", args=[cut.public_id])).json()
     assert (status["status"], status["finished"]) == ("running", False) and 'role="progressbar"' in status["media"]
     FinalCut.objects.filter(id=cut.id).update(held_until=timezone.now() - timedelta(seconds=1))
