@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.assets import mp4s
+from tests.deploy.s3server import s3, s3_server  # noqa: F401  (fixtures: a real S3 server, for test_cut_on_s3.py)
 
 
 @pytest.fixture(scope="session")
