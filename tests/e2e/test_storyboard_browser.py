@@ -1,6 +1,7 @@
 """A storyboard in a real browser against the simulator, with real workers: three shots, takes generated (two for
-one shot), one reordered from the keyboard, a take chosen per shot, the final cut made and followed live, downloaded,
-and played by the page's <video>; the MP4 lasts the sum of the chosen takes."""
+one shot), one reordered from the keyboard, a take edited and another extended from the board, a take chosen per
+shot, the final cut made and followed live, downloaded, and played by the page's <video>; the MP4 lasts the sum of
+the chosen takes, and the extension's lineage names its step."""
 
 from __future__ import annotations
 
@@ -97,8 +98,24 @@ def test_three_shots_become_one_downloaded_and_playing_cut(q_cluster, studio, se
     _wait_all_takes_done(page, 4)
     assert page.locator("[data-take] video").count() == 4
 
-    # Choose a take per shot (the second take of shot 1).
-    for n, take in ((0, 2), (1, 1), (2, 1)):
+    # From the board: edit shot 1's first take, extend shot 2's take by 4 s; each is a new take of its shot.
+    take = _shot_items(page).nth(0).locator("[data-take]").nth(0)
+    take.locator("summary:has-text('Edit')").click()
+    take.locator("textarea[id^=edit-]").fill("Make the kite bright blue")
+    with page.expect_navigation():
+        take.locator("button:has-text('Edit take 1')").click()
+    take = _shot_items(page).nth(1).locator("[data-take]").nth(0)
+    take.locator("summary:has-text('Extend')").click()
+    take.locator("textarea[id^=extend-]").fill("The string snaps and the kite drifts away")
+    take.locator("select[name=seconds]").select_option("4")
+    with page.expect_navigation():
+        take.locator("button:has-text('Extend take 1')").click()
+    _wait_all_takes_done(page, 6)
+    assert "edit of take 1" in _shot_items(page).nth(0).locator("[data-take]").nth(2).inner_text()
+    assert "extension of take 1" in _shot_items(page).nth(1).locator("[data-take]").nth(1).inner_text()
+
+    # Choose a take per shot: the edit for shot 1, the 8 s extension for shot 2, the only take of shot 3.
+    for n, take in ((0, 3), (1, 2), (2, 1)):
         with page.expect_navigation():
             _shot_items(page).nth(n).locator(f"[data-choose]:has-text('Choose take {take}')").click()
     assert page.locator(".take-chosen").count() == 3
@@ -115,7 +132,7 @@ def test_three_shots_become_one_downloaded_and_playing_cut(q_cluster, studio, se
     path = tmp_path / "cut.mp4"
     info.value.save_as(path)
     mp4 = probe_mp4(path)
-    assert mp4.duration_seconds == pytest.approx(12, abs=0.2) and (mp4.width, mp4.height) == (1280, 720)
+    assert mp4.duration_seconds == pytest.approx(4 + 8 + 4, abs=0.2) and (mp4.width, mp4.height) == (1280, 720)
     assert mp4.has_audio
 
     page.wait_for_function("document.querySelector('video[data-player]').readyState >= 1", timeout=30_000)
@@ -127,9 +144,17 @@ def test_three_shots_become_one_downloaded_and_playing_cut(q_cluster, studio, se
         " return {w: v.videoWidth, h: v.videoHeight, d: v.duration, r: v.readyState}; })()"
     )
     assert (played["w"], played["h"]) == (1280, 720) and played["r"] >= 2
-    assert played["d"] == pytest.approx(12, abs=0.2)
+    assert played["d"] == pytest.approx(16, abs=0.2)
     _screenshot(page, "storyboard-2-cut")
 
     page.click("text=Shot list (printable)")
     assert page.locator(".shot-list tbody tr").count() == 3
-    assert "00:00:08.000" in page.inner_text(".shot-list")
+    assert "00:00:04.000" in page.inner_text(".shot-list") and "00:00:12.000" in page.inner_text(".shot-list")
+    assert "00:00:16.000" in page.inner_text(".shot-list")
+
+    # Each take keeps its lineage: the extension's video page names the step.
+    from videos.models import Video
+
+    extension = Video.objects.get(operation="extend")
+    page.goto(f"{studio.url}/videos/{extension.public_id}/")
+    assert "extension to 8 s" in page.inner_text(".lineage")
