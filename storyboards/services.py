@@ -367,15 +367,15 @@ def cut_make(*, cut_id: int, actor: Actor = SYSTEM) -> FinalCut | None:
     cut = _claim(cut_id)
     if cut is None:
         return None
-    labels = {e["video_id"]: f"Shot {e['shot']} (take {e['take']})" for e in cut.entries}
+    ids = [e["video_id"] for e in cut.entries]
     found = {
         str(v.public_id): v
-        for v in Video.objects.filter(public_id__in=list(labels), project=cut.storyboard.project_id)
+        for v in Video.objects.filter(public_id__in=ids, project=cut.storyboard.project_id)
         .prefetch_related("assets")
     }  # fmt: skip
     problems, sources = [], []
     for entry in cut.entries:
-        label = labels[entry["video_id"]]
+        label = f"Shot {entry['shot']} (take {entry['take']})"
         video = found.get(entry["video_id"])
         if video is None or video.is_deleted:
             problems.append(f"{label}: its video was deleted after the cut was asked for. Choose another take.")
@@ -387,7 +387,7 @@ def cut_make(*, cut_id: int, actor: Actor = SYSTEM) -> FinalCut | None:
         try:
             if not asset.file.storage.exists(asset.file.name):
                 raise FileNotFoundError(asset.file.name)
-            sources.append((label, asset.file.open("rb")))
+            sources.append((label, asset.file.storage.open(asset.file.name, "rb")))  # a handle of its own
         except OSError:
             problems.append(f"{label}: its MP4 is missing from the studio's storage. Choose another take.")
     try:

@@ -190,3 +190,12 @@ def test_takes_whose_files_came_from_different_providers_are_cut_together(board,
         info = probe_mp4(fh)
     assert cut.status == "completed" and (info.fps, info.has_audio) == (24.0, True)
     assert info.duration_seconds == pytest.approx(8, abs=1 / 24)
+
+
+def test_the_same_video_chosen_for_two_shots_is_cut_twice(board, alice, make_video, clips):
+    video = make_video(board.project, alice, video=clips())
+    for n in (1, 2):
+        add_take(add_shot(board, f"Shot {n}"), video, chosen=True)
+    cut = _cut(board, alice)
+    assert cut.status == "completed", cut.error_message
+    assert cut.duration_seconds == pytest.approx(8) and [e["shot"] for e in cut.entries] == [1, 2]
