@@ -286,3 +286,32 @@ def assets_delete(video) -> None:
     names = list(Asset.objects.filter(video=video).values_list("file", flat=True))
     Asset.objects.filter(video=video).delete()
     delete_files_later(names)
+
+
+def asset_store_unattached(*, kind: str, content: IO[bytes], origin: str, stem: str) -> Asset:
+    """Save `content` as a new asset that belongs to no video (a final cut's files), named `<stem>.<ext>` in its
+    kind's folder. Never replaces another row; if the row cannot be saved, the file is removed."""
+    digest, count = hashlib.sha256(), 0
+    for chunk in iter(lambda: content.read(1024 * 1024), b""):
+        digest.update(chunk)
+        count += len(chunk)
+    content.seek(0)
+    content_type, extension = TYPES[kind]
+    asset = Asset(video=None, kind=kind, content_type=content_type, bytes=count, sha256=digest.hexdigest(),
+                  origin=origin)  # fmt: skip
+    name = asset_path(asset, f"{stem}.{extension}")
+    asset.file.name = default_storage.save(name, File(content, name=name))
+    try:
+        asset.save()
+    except Exception:
+        default_storage.delete(asset.file.name)
+        raise
+    return asset
+
+
+def assets_delete_unattached(assets) -> None:
+    """Remove these assets that belong to no video (rows now, files after commit)."""
+    assets = [a for a in assets if a is not None and a.video_id is None]
+    names = [a.file.name for a in assets]
+    Asset.objects.filter(id__in=[a.id for a in assets]).delete()
+    delete_files_later(names)

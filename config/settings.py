@@ -180,6 +180,7 @@ INSTALLED_APPS = [
     "quotas",
     "videos",
     "characters",
+    "storyboards",
     "videos.sora.simulator.apps.SimulatorConfig",
     "api",
     "config.apps.StudioConfig",  # start-up checks of the database, broker and storage (config/checks.py)

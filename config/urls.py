@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("videos.urls")),
     path("", include("characters.urls")),
     path("", include("api.urls")),
+    path("", include("storyboards.urls")),
     path("accounts/", include("accounts.urls")),
     # Before Django's own: the studio's reset view (its mail, its hourly limits) under Django's name and path.
     path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
+from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
 
 Role = Membership.Role
 
@@ -72,6 +73,7 @@ VIEWS = [
     ViewSpec("api:token-create", lambda w: reverse("api:token-create"), "post", None, {"name": ""}),
     ViewSpec("api:token-revoke", lambda w: reverse("api:token-revoke", args=[_token(w)]), "post", None),
 ]  # fmt: skip
+VIEWS += STORYBOARD_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
 NOT_PROJECT_SCOPED = {
@@ -89,6 +91,7 @@ def world(alice, bob, viewer, charlie, project, make_video):
         "owner": alice, "editor": bob, "viewer": viewer, "outsider": charlie, "project": project,
         "video": make_video(project, alice, status="failed", video=b"mp4 bytes"),
         "character": _character(project, alice),
+        **storyboard_world(project, alice, make_video),
     }  # fmt: skip
 
 
@@ -114,6 +117,7 @@ def _state():
         sorted(Video.objects.values_list("id", "status", "deleted_at")),
         sorted(Membership.objects.values_list("user_id", "project_id", "role")),
         Project.objects.count(),
+        storyboard_state(),
     )
 
 

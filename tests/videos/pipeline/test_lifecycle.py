@@ -24,7 +24,11 @@ STATE_FIELDS = {"status", "upstream_id", "upstream_key", "lease_token", "lease_u
 
 
 def test_only_the_lifecycle_module_writes_a_jobs_state():
-    """Every `.update(...)` in the studio's code that sets a state column is in videos/lifecycle.py."""
+    """Every `.update(...)` in the studio's code that sets a state column is in videos/lifecycle.py. (An update made
+    through another model's manager, `FinalCut.objects....update(status=...)`, writes that model's own columns.)"""
+    from django.apps import apps
+
+    other_models = {m.__name__ for m in apps.get_models()} - {"Video"}
     writers = set()
     for path in ROOT.glob("*/**/*.py"):
         rel = path.relative_to(ROOT).as_posix()
@@ -32,9 +36,17 @@ def test_only_the_lifecycle_module_writes_a_jobs_state():
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update":
-                if STATE_FIELDS & {kw.arg for kw in node.keywords}:
+                if STATE_FIELDS & {kw.arg for kw in node.keywords} and _receiver(node) not in other_models:
                     writers.add(rel)
     assert writers == {"videos/lifecycle.py"}
+
+
+def _receiver(call: ast.Call) -> str:
+    """The name a call chain starts from: `Video` in `Video.objects.filter(...).update(...)`, `qs` in `qs.update()`."""
+    node = call.func
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 @pytest.mark.django_db
