@@ -52,36 +52,6 @@ def asset_store(
     return _keep(asset)
 
 
-def asset_store_loose(*, kind: str, content: IO[bytes], origin: str, folder: str, stem: str) -> Asset:
-    """Save `content` as a new asset that belongs to no video (a character's clip or thumbnail): stored under
-    `folder/<year>/<month>/<stem>.<ext>`, nothing replaced. If its row cannot be saved, the file is removed."""
-    from django.utils import timezone
-
-    digest, count = hashlib.sha256(), 0
-    for chunk in iter(lambda: content.read(1024 * 1024), b""):
-        digest.update(chunk)
-        count += len(chunk)
-    content.seek(0)
-    content_type, extension = TYPES[kind]
-    asset = Asset(video=None, kind=kind, content_type=content_type, bytes=count, sha256=digest.hexdigest(),
-                  origin=origin)  # fmt: skip
-    name = f"{folder}/{timezone.now():%Y/%m}/{stem}.{extension}"
-    asset.file.name = default_storage.save(name, File(content, name=name))
-    try:
-        asset.save()
-    except Exception:
-        default_storage.delete(asset.file.name)
-        raise
-    return asset
-
-
-def asset_remove(asset: Asset) -> None:
-    """Remove one asset: its row now, its file after commit (unless another row still uses it)."""
-    name = asset.file.name
-    Asset.objects.filter(id=asset.id).delete()
-    delete_files_later([name])
-
-
 def _keep(asset: Asset) -> Asset:
     """Save the row of a file now in storage, in place of the video's row of that kind (whose file goes after
     commit); if the row cannot be saved, the file is removed."""
@@ -288,9 +258,12 @@ def assets_delete(video) -> None:
     delete_files_later(names)
 
 
-def asset_store_unattached(*, kind: str, content: IO[bytes], origin: str, stem: str) -> Asset:
-    """Save `content` as a new asset that belongs to no video (a final cut's files), named `<stem>.<ext>` in its
-    kind's folder. Never replaces another row; if the row cannot be saved, the file is removed."""
+def asset_store_unattached(
+    *, kind: str, content: IO[bytes], origin: str, stem: str, folder: str | None = None
+) -> Asset:
+    """Save `content` as a new asset that belongs to no video (a final cut's files, a character's clip and
+    thumbnail), named `<stem>.<ext>` in `folder/<year>/<month>/` (by default its kind's folder). Never replaces
+    another row; if the row cannot be saved, the file is removed."""
     digest, count = hashlib.sha256(), 0
     for chunk in iter(lambda: content.read(1024 * 1024), b""):
         digest.update(chunk)
@@ -299,7 +272,12 @@ def asset_store_unattached(*, kind: str, content: IO[bytes], origin: str, stem: 
     content_type, extension = TYPES[kind]
     asset = Asset(video=None, kind=kind, content_type=content_type, bytes=count, sha256=digest.hexdigest(),
                   origin=origin)  # fmt: skip
-    name = asset_path(asset, f"{stem}.{extension}")
+    if folder is None:
+        name = asset_path(asset, f"{stem}.{extension}")
+    else:
+        from django.utils import timezone
+
+        name = f"{folder}/{timezone.now():%Y/%m}/{stem}.{extension}"
     asset.file.name = default_storage.save(name, File(content, name=name))
     try:
         asset.save()

@@ -78,12 +78,15 @@ def _make(*, actor: Actor, project: Project, name: str, clip: IO[bytes], source_
     try:
         with transaction.atomic():
             stem = uuid.uuid4().hex
-            clip_asset = assets.asset_store_loose(kind=Asset.Kind.VIDEO, content=clip, origin=Asset.Origin.UPLOAD
-                                                  if source_video is None else Asset.Origin.STUDIO, folder=FOLDER,
-                                                  stem=stem)  # fmt: skip
+            origin = Asset.Origin.UPLOAD if source_video is None else Asset.Origin.STUDIO
+            clip_asset = assets.asset_store_unattached(
+                kind=Asset.Kind.VIDEO, content=clip, origin=origin, folder=FOLDER, stem=stem
+            )
             stored.append(clip_asset)
-            thumb = assets.asset_store_loose(kind=Asset.Kind.THUMBNAIL, content=io.BytesIO(picture),
-                                             origin=Asset.Origin.STUDIO, folder=FOLDER, stem=stem)  # fmt: skip
+            thumb = assets.asset_store_unattached(
+                kind=Asset.Kind.THUMBNAIL, content=io.BytesIO(picture), origin=Asset.Origin.STUDIO, folder=FOLDER,
+                stem=stem,
+            )
             stored.append(thumb)
             character = Character(
                 project=project, name=name, created_by=actor.user, clip=clip_asset, thumbnail=thumb,
@@ -165,8 +168,7 @@ def character_delete(*, actor: Actor, character: Character) -> None:
 def character_files_drop(sender, instance: Character, **kwargs) -> None:
     """After a character's row is deleted (by `character_delete`, or with its project): its clip and thumbnail
     rows now, their files after commit."""
-    for asset in Asset.objects.filter(id__in=[instance.clip_id, instance.thumbnail_id]):
-        assets.asset_remove(asset)
+    assets.assets_delete_unattached(Asset.objects.filter(id__in=[instance.clip_id, instance.thumbnail_id]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
