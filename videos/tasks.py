@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_q.conf import Conf
 from django_q.tasks import async_task
@@ -109,9 +109,14 @@ def reconcile(now=None) -> None:
         enqueue_dispatch()
 
 
+# Jobs a worker holds under a lease (creating or saving them): if that worker dies, only the reconciler, which runs
+# inside a tick, takes them over once the lease runs out. So the clock keeps going while any exist.
+HELD = (Status.SUBMITTING, Status.ARCHIVING)
+
+
 def _work_left() -> bool:
     return Video.objects.filter(
-        Q(status__in=Video.RENDERING) | Q(status=Status.PENDING, retry_at__isnull=False)
+        Q(status__in=Video.RENDERING) | Q(status__in=HELD) | Q(status=Status.PENDING, retry_at__isnull=False)
     ).exists()
 
 
@@ -175,6 +180,14 @@ def _tick_round() -> _Round:
         dispatch()
         retry_at = None
     upcoming = Video.objects.filter(status__in=Video.RENDERING).aggregate(at=Min("next_poll_at"))["at"]
-    if retry_at is not None:
-        upcoming = min(upcoming, retry_at) if upcoming else retry_at
+    # A held job's lease running out is a due time too: then the reconciler takes it over (a dead worker's job is
+    # resumed within seconds of its lease, not at the next scheduled tick); one not held yet, at the next reconcile.
+    held = Video.objects.filter(status__in=HELD).aggregate(n=Count("id"), lease=Min("lease_until"))
+    held_at = None
+    if held["n"]:
+        soonest = now + timedelta(seconds=settings.RECONCILE_EVERY_SECONDS)
+        held_at = max(held["lease"] or soonest, soonest)
+    for at in (retry_at, held_at):
+        if at is not None:
+            upcoming = min(upcoming, at) if upcoming else at
     return _Round(handed, upcoming)
