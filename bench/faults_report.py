@@ -34,11 +34,16 @@ def _recovery(row: dict) -> str:
     return "; ".join(parts) or "-"
 
 
+def _order(row: dict) -> tuple:
+    number, _, rest = row["scenario"].partition(" ")
+    return (int(number) if number.isdigit() else 999, rest, row["database"])
+
+
 def rows(results: list[dict]) -> list[list[str]]:
     return [
         [r["scenario"].replace("_", " "), r["database"], str(r["videos"]), _faults(r), str(r["archived"]),
          _failed(r), str(r["lost"]), str(r["duplicated"]), str(r["calls_per_video"]), _recovery(r)]
-        for r in sorted(results, key=lambda r: (r["scenario"], r["database"]))
+        for r in sorted(results, key=_order)
     ]  # fmt: skip
 
 
