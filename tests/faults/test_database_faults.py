@@ -38,6 +38,7 @@ def test_postgresql_connections_terminated_mid_run(fault_run):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only; on SQLite the equivalent fault is test_a_sqlite_lock_held_past_the_timeout")
     run = fault_run
+    run.name = "2 PostgreSQL connections terminated (x2)"
     run.start_worker()
     run.start_worker()
     run.start_web(SIM_RENDER_SECONDS="3")
@@ -71,6 +72,7 @@ def test_a_sqlite_lock_held_past_the_timeout(fault_run):
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only; on PostgreSQL the equivalent fault is test_postgresql_connections_terminated_mid_run")
     run = fault_run
+    run.name = "7 SQLite write lock held past the timeout"
     lock_timeout = {"FAULTS_SQLITE_TIMEOUT": "1"}  # the studio waits 1 s for a lock here (20 s in production)
     run.start_worker(**lock_timeout)
     run.start_worker(**lock_timeout)

@@ -10,6 +10,7 @@ RENDERS = 10
 
 def test_an_upstream_in_flight_limit_of_one_makes_videos_wait_never_fail(fault_run):
     run = fault_run
+    run.name = "1 upstream in-flight limit 1, studio cap 4"
     run.start_web(SIM_MAX_IN_FLIGHT="1")
     run.start_worker(SORA_MAX_IN_FLIGHT="4")
     run.start_worker(SORA_MAX_IN_FLIGHT="4")

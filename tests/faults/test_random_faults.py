@@ -12,6 +12,7 @@ VIDEOS = 30
 
 def test_thirty_videos_through_random_upstream_faults(fault_run):
     run = fault_run
+    run.name = "10 mixed: 30 videos, 30 % random faults"
     run.start_worker(SORA_MAX_IN_FLIGHT="6")
     run.start_worker(SORA_MAX_IN_FLIGHT="6")
     run.start_web(SIM_FAULT_RATE="0.3")

@@ -34,6 +34,7 @@ def _failed_at(video_id: int) -> float:
 
 def test_a_vanished_upstream_job_fails_at_once_with_its_reason_and_can_be_deleted(fault_run):
     run = fault_run
+    run.name = "3 vanished upstream job (404 on poll / download)"
     run.start_worker()
     run.start_web(SIM_RENDER_SECONDS="4")
     gone_mid_render, *others = run.submit(3)
@@ -77,6 +78,7 @@ def test_a_half_saved_video_is_finished_never_hidden_behind_a_failure(fault_run,
     from pathlib import Path
 
     run = fault_run
+    run.name = "4 half-saved video (picture 404 / 500 after the MP4)"
     run.start_worker()
     run.start_web()
 
@@ -108,6 +110,7 @@ def test_a_half_saved_video_is_finished_never_hidden_behind_a_failure(fault_run,
 
 def test_files_that_expired_upstream_before_the_archive_end_in_a_clear_failure(fault_run):
     run = fault_run
+    run.name = "8 files expired upstream before the archive"
     run.start_worker()
     run.start_web(SIM_ASSET_TTL_SECONDS="1")
     # Each download answers after 2.5 s: by then the files (kept 1 s after completion) have expired upstream.

@@ -54,6 +54,7 @@ def _post_and_drop(run, path: str, browser: requests.Session, form: dict) -> Non
 
 def test_interrupted_form_posts_and_a_killed_web_server_lose_and_double_nothing(fault_run):
     run = fault_run
+    run.name = "9 form posts doubled/dropped + web server SIGKILL"
     run.start_worker()
     run.start_web(SIM_RENDER_SECONDS="3")
     browser = _browser(run.owner)

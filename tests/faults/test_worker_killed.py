@@ -25,6 +25,7 @@ def _holder(run, video_id: int):
 
 def test_a_worker_killed_mid_archive_is_taken_over_within_seconds_and_cut_downloads_resume(fault_run):
     run = fault_run
+    run.name = "5 worker SIGKILL mid-archive + cut downloads"
     run.start_worker()
     run.start_worker()
     run.start_web(SIM_RENDER_SECONDS="2")
@@ -32,17 +33,17 @@ def test_a_worker_killed_mid_archive_is_taken_over_within_seconds_and_cut_downlo
     run.submit(6)
 
     wait_until(lambda: faults.pending() == 0, 60, "the first download to start")
-    saving = wait_until(
-        lambda: Video.objects.filter(id__in=run.videos, status=Status.ARCHIVING, lease_until__isnull=False)
-        .values_list("id", flat=True).first(), 10, "the video being saved",
-    )  # fmt: skip
+    slow = [r["path"] for r in _upstream_lines(run) if r.get("fault") == "slow answer"][0]
+    saving = Video.objects.get(upstream_id=slow.split("/")[1]).id  # videos/<id>/content
     victim = wait_until(lambda: _holder(run, saving), 10, "the worker saving it")
     rendering = list(Video.objects.filter(id__in=run.videos, status__in=Video.RENDERING).values_list("id", flat=True))
     faults.inject("cutoff", method="GET", path=r"/content$", times=2)  # two later downloads break midway
     time.sleep(0.5)
     killed = time.time()
+    clock = _runs_the_clock(run, victim)
     run.kill_worker(victim)
     run.faults["worker SIGKILL mid-archive"] = 1
+    run.notes.append("the clock (tick) died with the killed worker" if clock else "the clock ran on the other worker")
 
     rows = run.wait_done(timeout=120)
     finished = {v.id: v for v in rows}
@@ -61,13 +62,25 @@ def test_a_worker_killed_mid_archive_is_taken_over_within_seconds_and_cut_downlo
     assert "will retry" not in run.log()  # ... in the same task: no archive was put off for later
 
 
+def _upstream_lines(run) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in (run.tmp / "upstream.jsonl").read_text().splitlines()]
+
+
+def _runs_the_clock(run, worker) -> bool:
+    """Whether the cluster `worker` is running a tick now (then the clock dies with it, and the next one starts
+    when the dead one's 10 s lease has run out and something enqueues a tick: the minute schedule, at the latest)."""
+    text = run.log(f"worker-{run.workers.index(worker)}.log")
+    started = sum(1 for line in text.splitlines() if " processing " in line and "'videos.tasks.tick'" in line)
+    return started > text.count("Processed 'videos.tasks.tick'")
+
+
 def _resumes(run) -> list[float]:
     """For each cut download, how long until the same file was asked for again. (The simulator's MP4s are far
     smaller than the client's 1 MiB read, so a cut leaves nothing written and the whole file is asked for again;
     a big file's rest is asked for with an HTTP range, see tests/videos/pipeline/test_pipeline_faults.py.)"""
-    import json
-
-    lines = [json.loads(line) for line in (run.tmp / "upstream.jsonl").read_text().splitlines()]
+    lines = _upstream_lines(run)
     waits = []
     for i, cut in enumerate(lines):
         if cut.get("fault") != "cut download":
