@@ -32,8 +32,10 @@ def test_a_worker_killed_mid_archive_is_taken_over_within_seconds_and_cut_downlo
     faults.inject("delay", delay_seconds=10, method="GET", path=r"/content$")  # the first MP4 takes a while
     run.submit(6)
 
-    wait_until(lambda: faults.pending() == 0, 60, "the first download to start")
-    slow = [r["path"] for r in _upstream_lines(run) if r.get("fault") == "slow answer"][0]
+    slow = wait_until(
+        lambda: next((r["path"] for r in _upstream_lines(run) if r.get("fault") == "slow answer"), None), 60,
+        "the first download to start",
+    )  # fmt: skip
     saving = Video.objects.get(upstream_id=slow.split("/")[1]).id  # videos/<id>/content
     victim = wait_until(lambda: _holder(run, saving), 10, "the worker saving it")
     rendering = list(Video.objects.filter(id__in=run.videos, status__in=Video.RENDERING).values_list("id", flat=True))
