@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_q.conf import Conf
 from django_q.tasks import async_task
@@ -109,9 +109,14 @@ def reconcile(now=None) -> None:
         enqueue_dispatch()
 
 
+# Jobs a worker holds under a lease (creating or saving them): if that worker dies, only the reconciler, which runs
+# inside a tick, takes them over once the lease runs out. So the clock keeps going while any exist.
+HELD = (Status.SUBMITTING, Status.ARCHIVING)
+
+
 def _work_left() -> bool:
     return Video.objects.filter(
-        Q(status__in=Video.RENDERING) | Q(status=Status.PENDING, retry_at__isnull=False)
+        Q(status__in=Video.RENDERING) | Q(status__in=HELD) | Q(status=Status.PENDING, retry_at__isnull=False)
     ).exists()
 
 
@@ -127,7 +132,9 @@ TICK_LEASE = 10.0  # seconds; renewed every round, so a dead tick is replaced wi
 def tick(max_seconds: float | None = None) -> int:
     """Hand out due polls, retries and reconciling until nothing is left to follow or time is up. One at a time
     (a short lease, renewed every round); no upstream call happens here. A lost database connection is reopened
-    and the round tried again. Returns how many polls it handed out."""
+    and the round tried again; a database that stays unavailable for a while (connections refused or terminated,
+    SQLite locked past its timeout) does not stop the clock: the round is tried again a moment later, until the
+    tick's time is up. Returns how many polls it handed out."""
     max_seconds = settings.FOLLOW_MAX_SECONDS if max_seconds is None else max_seconds
     token = leases.acquire("ticker", TICK_LEASE)
     if token is None:
@@ -137,23 +144,38 @@ def tick(max_seconds: float | None = None) -> int:
     last_reconcile = 0.0
     try:
         while True:
-            if time.monotonic() - last_reconcile >= settings.RECONCILE_EVERY_SECONDS:
-                leases.reconnecting(reconcile)
-                last_reconcile = time.monotonic()
-            rounds = leases.reconnecting(_tick_round)
+            try:
+                if time.monotonic() - last_reconcile >= settings.RECONCILE_EVERY_SECONDS:
+                    leases.reconnecting(reconcile)
+                    last_reconcile = time.monotonic()
+                rounds = leases.reconnecting(_tick_round)
+            except leases.LOST_CONNECTION as exc:
+                # Still unavailable after a reconnect: look again shortly (every step is a conditional update, so
+                # a round that half happened is safe to run again).
+                log.warning("tick: the database is unavailable (%s: %s); trying again", type(exc).__name__, exc)
+                rounds = _Round(0, timezone.now() + timedelta(seconds=0.5))
             handed += rounds.handed
             remaining = deadline - time.monotonic()
             if rounds.upcoming is None or remaining <= 0:
                 break
             time.sleep(min(remaining, 1.0, max(0.05, (rounds.upcoming - timezone.now()).total_seconds())))
-            if not leases.renew("ticker", token, TICK_LEASE):
+            try:
+                still_ours = leases.renew("ticker", token, TICK_LEASE)
+            except leases.LOST_CONNECTION:
+                still_ours = True  # unknown: go on (two ticks at once do no harm); the next renewal tells
+            if not still_ours:
                 return handed  # another tick took over (this one stalled past its lease)
     finally:
         leases.release("ticker", token)
     # Work that arrived while this tick was finishing found the lease taken: hand over rather than leave it to the
     # once-a-minute schedule. (Not in django-q2's sync mode, used by unit tests: there the hand-over would recurse.)
-    if not Conf.SYNC and _work_left():
-        enqueue_tick()
+    if not Conf.SYNC:
+        try:
+            more = _work_left()
+        except leases.LOST_CONNECTION:
+            more = True  # cannot tell: hand over, the next tick finds out
+        if more:
+            enqueue_tick()
     return handed
 
 
@@ -175,6 +197,14 @@ def _tick_round() -> _Round:
         dispatch()
         retry_at = None
     upcoming = Video.objects.filter(status__in=Video.RENDERING).aggregate(at=Min("next_poll_at"))["at"]
-    if retry_at is not None:
-        upcoming = min(upcoming, retry_at) if upcoming else retry_at
+    # A held job's lease running out is a due time too: then the reconciler takes it over (a dead worker's job is
+    # resumed within seconds of its lease, not at the next scheduled tick); one not held yet, at the next reconcile.
+    held = Video.objects.filter(status__in=HELD).aggregate(n=Count("id"), lease=Min("lease_until"))
+    held_at = None
+    if held["n"]:
+        soonest = now + timedelta(seconds=settings.RECONCILE_EVERY_SECONDS)
+        held_at = max(held["lease"] or soonest, soonest)
+    for at in (retry_at, held_at):
+        if at is not None:
+            upcoming = min(upcoming, at) if upcoming else at
     return _Round(handed, upcoming)
