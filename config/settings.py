@@ -172,6 +172,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before django_q: its `qcluster` command runs the start-up checks first (config/management/commands/qcluster.py);
+    # its ready() registers those checks (config/checks.py).
+    "config.apps.StudioConfig",
     "django_q",
     "axes",
     "accounts",
@@ -180,7 +183,6 @@ INSTALLED_APPS = [
     "quotas",
     "videos",
     "videos.sora.simulator.apps.SimulatorConfig",
-    "config.apps.StudioConfig",  # start-up checks of the database, broker and storage (config/checks.py)
 ]
 
 MIDDLEWARE = [

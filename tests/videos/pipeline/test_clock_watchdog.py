@@ -5,6 +5,7 @@ shows it end to end)."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -69,9 +70,32 @@ def test_a_failing_look_is_logged_and_the_next_one_tried(rendering, monkeypatch,
 
 
 def test_every_spawned_worker_process_starts_one(monkeypatch):
+    from django_q.conf import Conf
     from django_q.signals import post_spawn
 
-    started = threading.Event()
-    monkeypatch.setattr(tasks, "watch_clock", lambda stop: started.set())
+    from videos import apps
+
+    started = []
+    monkeypatch.setattr(tasks, "watch_clock", lambda stop: started.append(threading.current_thread().name))
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(apps, "_watching_in", None)
     post_spawn.send(sender="django_q", proc_name="Process-1")
-    assert started.wait(5)
+    post_spawn.send(sender="django_q", proc_name="Process-1")  # once per process
+    time.sleep(0.5)
+    assert started == ["clock-watchdog"]
+
+
+def test_none_in_sync_mode_where_each_task_runs_through_a_worker_in_the_caller(monkeypatch, settings):
+    """django-q2's sync mode (the unit tests') sends post_spawn for every task it runs inline: no thread then."""
+    from django_q.conf import Conf
+    from django_q.signals import post_spawn
+
+    from videos import apps
+
+    started = []
+    monkeypatch.setattr(tasks, "watch_clock", lambda stop: started.append(1))
+    monkeypatch.setattr(apps, "_watching_in", None)
+    assert Conf.SYNC
+    post_spawn.send(sender="django_q", proc_name="sync")
+    time.sleep(0.5)
+    assert started == []
