@@ -157,8 +157,11 @@ def _kept_secret(name: str, make) -> str:
     return path.read_text().strip()
 
 
-# SECRET_KEY from the environment, else one generated once and kept in the data folder.
-SECRET_KEY = env_secret("SECRET_KEY") or _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
+# SECRET_KEY from the environment, else one generated once and kept in the data folder (`check --deploy` warns:
+# every machine of a studio must share one key, config/checks.py).
+SECRET_KEY = env_secret("SECRET_KEY")
+SECRET_KEY_GENERATED = not SECRET_KEY
+SECRET_KEY = SECRET_KEY or _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
 
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", urlparse(SITE_URL).hostname or "localhost"])
