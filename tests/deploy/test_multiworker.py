@@ -17,8 +17,9 @@ them. The test makes its own database on the local PostgreSQL server (the one DA
 PostgreSQL URL, else postgres://postgres@127.0.0.1:5432; TEST_POSTGRES_URL overrides both) and drops it after;
 Redis is a private redis-server on a free port, so no other test's queue is touched.
 
-Its numbers (videos, workers, most in flight per provider against the cap, recovery seconds, wall time, jobs/s) are
-printed as one line starting "multiworker:" (see them with `pytest -rP` or `-s`).
+Its numbers (videos, workers, most in flight per provider against the cap, recovery seconds, wall time, jobs/s, CPU
+seconds per process group) are printed as one line starting "multiworker:" (see them with `pytest -rP` or `-s`) and
+written to test-results/scale/multiworker.json (or SCALE_REPORT_DIR).
 """
 
 from __future__ import annotations
@@ -372,6 +373,9 @@ def test_two_clusters_archive_100_videos_into_s3_under_the_caps_and_survive_a_ki
         "cpu_s": cpu, "killed_after_s": round(killed_at - started, 1), "moved_on_after_kill": moved_on, "timeline": timeline,
     }  # fmt: skip
     print("multiworker:", json.dumps(numbers))
+    report = Path(os.environ.get("SCALE_REPORT_DIR") or ROOT / "test-results" / "scale")
+    report.mkdir(parents=True, exist_ok=True)
+    (report / "multiworker.json").write_text(json.dumps(numbers, indent=2) + "\n")
 
     # Every video made and archived, once.
     assert account["failures"] == [] and account["statuses"] == {"completed": VIDEOS}, account["statuses"]
