@@ -9,7 +9,8 @@ settings module refuses them at import (ImproperlyConfigured naming the variable
 
 from __future__ import annotations
 
-from django.core.checks import Error, Tags, register
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
 
 from config import health
 
@@ -36,3 +37,19 @@ def check_services(app_configs, databases=None, **kwargs) -> list[Error]:
         for r in health.run(checks)
         if r.failure is not None
     ]
+
+
+GENERATED_SECRET_KEY = (
+    "SECRET_KEY is not set, so the studio signs with a key it generated into DATA_DIR: another machine (a second web"
+    " server, a worker) would generate its own, and sessions, signed links and password-reset tokens made on one"
+    " would fail on the other."
+)
+
+
+@register(Tags.security, deploy=True)
+def check_secret_key_source(app_configs, **kwargs) -> list[Warning]:
+    """`manage.py check --deploy`: production takes its SECRET_KEY from the environment or SECRET_KEY_FILE."""
+    if not getattr(settings, "SECRET_KEY_GENERATED", False):
+        return []
+    hint = "Set SECRET_KEY_FILE (or SECRET_KEY), the same on every machine; see deploy/README.md."
+    return [Warning(GENERATED_SECRET_KEY, hint=hint, id="studio.W002")]

@@ -157,8 +157,11 @@ def _kept_secret(name: str, make) -> str:
     return path.read_text().strip()
 
 
-# SECRET_KEY from the environment, else one generated once and kept in the data folder.
-SECRET_KEY = env_secret("SECRET_KEY") or _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
+# SECRET_KEY from the environment, else one generated once and kept in the data folder (`check --deploy` warns:
+# every machine of a studio must share one key, config/checks.py).
+SECRET_KEY = env_secret("SECRET_KEY")
+SECRET_KEY_GENERATED = not SECRET_KEY
+SECRET_KEY = SECRET_KEY or _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
 
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", urlparse(SITE_URL).hostname or "localhost"])
@@ -172,6 +175,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before django_q: its `qcluster` command runs the start-up checks first (config/management/commands/qcluster.py);
+    # its ready() registers those checks (config/checks.py).
+    "config.apps.StudioConfig",
     "django_q",
     "axes",
     "accounts",
@@ -183,7 +189,6 @@ INSTALLED_APPS = [
     "storyboards",
     "videos.sora.simulator.apps.SimulatorConfig",
     "api",
-    "config.apps.StudioConfig",  # start-up checks of the database, broker and storage (config/checks.py)
 ]
 
 MIDDLEWARE = [

@@ -66,6 +66,18 @@ def test_check_deploy_names_each_production_switch_left_off(tmp_path):
     assert "(security.W008)" in report  # SSL redirect
 
 
+def test_check_deploy_names_a_generated_secret_key(tmp_path):
+    """Secrets come from the environment or <NAME>_FILE: a key the studio generated for itself differs per machine."""
+    env = documented_production_env()
+    del env["SECRET_KEY"]
+
+    run = _check_deploy(tmp_path, env)
+
+    assert run.returncode != 0
+    assert "(studio.W002) SECRET_KEY is not set" in run.stderr and "SECRET_KEY_FILE" in run.stderr, run.stderr
+    assert "(security.W009)" not in run.stderr  # the generated key itself is a strong one
+
+
 def test_check_deploy_is_clean_with_the_deploy_folders_environment(tmp_path):
     """deploy/studio.env.example (what the systemd units read), with its secrets in files as documented there."""
     from tests.deploy.startup import production_env

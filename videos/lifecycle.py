@@ -46,10 +46,12 @@ log = logging.getLogger(__name__)
 Status = Video.Status
 
 # A worker holding a lease on a video (creating or archiving it) is presumed dead after this long without renewing;
-# while it works it renews the lease every third of that (a heartbeat), so a dead worker is noticed in seconds.
-LEASE = timedelta(seconds=30)
-# A poll handed to a task is not handed out again for this long (a lost task is retried after it).
-POLL_CLAIM = timedelta(seconds=60)
+# while it works it renews the lease every third of that (a heartbeat), so a dead worker is noticed in seconds: its
+# job is taken over by the clock's next reconcile (tests/deploy/test_multiworker.py: within 30 s of a SIGKILL).
+LEASE = timedelta(seconds=15)
+# A poll handed to a task is not handed out again for this long (a task lost with its worker is retried after it;
+# a poll that runs twice only reads the job twice).
+POLL_CLAIM = timedelta(seconds=15)
 
 # Sent on commit after every transition: sender=Video, video_id, public_id, old, new, actor, reason.
 job_transition = Signal()

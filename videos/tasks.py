@@ -11,6 +11,8 @@ One task per job step, so a slow provider holds only its own jobs' tasks:
 from __future__ import annotations
 
 import logging
+import random
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -126,7 +128,23 @@ def kick_tick() -> None:
         enqueue_tick()
 
 
-TICK_LEASE = 10.0  # seconds; renewed every round, so a dead tick is replaced within this
+TICK_LEASE = 10.0  # seconds; renewed every round, so a dead tick is replaced within this (see watch_clock)
+WATCH_EVERY = 5.0  # seconds between a worker process's looks at the clock
+
+
+def watch_clock(stop: threading.Event, every: float = WATCH_EVERY) -> None:
+    """Run in every worker process (a thread started when django-q2 spawns the process, videos/apps.py): keep a
+    tick running while there is work. The clock itself is a task, and a task dies with its worker; without this, a
+    clock lost with a killed machine would wait for the minute schedule (60-90 s) while every poll stood still."""
+    from django.db import connection
+
+    while not stop.wait(every * random.uniform(0.8, 1.2)):
+        try:
+            kick_tick()
+        except Exception as exc:  # a lost connection or broker: the next look tries again
+            log.warning("clock watchdog: %s", exc)
+        finally:
+            connection.close()
 
 
 def tick(max_seconds: float | None = None) -> int:

@@ -8,6 +8,11 @@ import time
 from config import health
 from tests.deploy.s3server import free_ports, s3_storage_settings
 
+# Bounds on how long a probe takes are hang guards (a dead host must not hold a load balancer's probe for the
+# socket's default timeout), set well above what a busy two-core CI machine takes; not speed targets.
+ANSWERS_WITHIN_MS = 5000
+FAILS_WITHIN_MS = 10000
+
 
 def _get(client):
     started = time.perf_counter()
@@ -22,14 +27,14 @@ def test_all_good_on_the_embedded_default(client, db):
     body = r.json()
     assert body["status"] == "ok" and set(body["checks"]) == {"database", "broker", "storage"}
     assert all(c["ok"] is True and c["ms"] >= 0 for c in body["checks"].values())
-    assert "no-cache" in r["Cache-Control"] and ms < 1000
+    assert "no-cache" in r["Cache-Control"] and ms < ANSWERS_WITHIN_MS
 
 
 def test_all_good_on_s3(client, db, s3):
     r, ms = _get(client)
 
     assert r.status_code == 200, r.json()
-    assert r.json()["checks"]["storage"]["ok"] is True and ms < 1000
+    assert r.json()["checks"]["storage"]["ok"] is True and ms < ANSWERS_WITHIN_MS
 
 
 def test_head_works_and_post_does_not(client, db):
@@ -63,7 +68,7 @@ def test_an_unreachable_bucket_fails_fast(client, db, s3_server, settings):
     assert r.status_code == 503 and r.json()["failed"] == ["storage"]
     assert r.json()["checks"]["storage"]["setting"] == "S3_ENDPOINT_URL"
     assert str(port) not in r.content.decode()  # no host or port for anonymous callers
-    assert ms < 3000
+    assert ms < FAILS_WITHIN_MS
 
 
 def test_wrong_credentials_fail_the_storage_check(client, db, s3, settings):
@@ -87,7 +92,8 @@ def test_an_unreachable_redis_fails_the_broker_check(client, db, settings):
     body = r.json()
     assert body["failed"] == ["broker"] and body["checks"]["broker"]["setting"] == "REDIS_URL"
     assert body["checks"]["broker"]["error"] == "Redis does not answer"
-    assert "hunter2" not in r.content.decode() and ms < 3000
+    assert "hunter2" not in r.content.decode()
+    assert ms < FAILS_WITHIN_MS
 
 
 def test_a_live_redis_passes_the_broker_check(client, db, settings, redis_url):

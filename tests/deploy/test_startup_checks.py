@@ -2,15 +2,21 @@
 
 - a malformed DATABASE_URL, REDIS_URL or storage setting: every process refuses to import the settings;
 - a database, Redis or bucket that cannot be reached, wrong keys, a bucket that refuses writes: ``manage.py check
-  --database default`` (run before the web server and the workers start, see deploy/) fails naming the setting.
+  --database default`` (run before the web server and the workers start, see deploy/) fails naming the setting;
+  so does ``manage.py qcluster`` started on its own (config/management/commands/qcluster.py), and ``migrate``.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import pytest
 
 from tests.deploy.s3server import ADMIN, BUCKET, READER, free_ports
-from tests.deploy.startup import manage
+from tests.deploy.startup import ROOT, clean_env, manage
 
 SECRET = "pw-0a9f-never-shown"
 
@@ -135,3 +141,46 @@ def test_migrate_runs_the_same_checks(tmp_path, s3_server):
     run = manage(tmp_path, "migrate", "--noinput", **s3_server.env(key=READER))
 
     assert run.returncode == 1 and "S3_ACCESS_KEY_ID" in run.stderr, run.stderr[-1500:]
+
+
+# --- a worker started on its own (not through the units or the Procfile, which run `check` first) ---------------
+def _qcluster(tmp_path, **env):
+    """`manage.py qcluster` as a supervisor would start it; a cluster that did start is stopped (and fails the test)."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=clean_env(tmp_path, **env), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+        pytest.fail(f"the worker started despite the failing check:\n{err[-2000:]}")
+    return process.returncode, out + err
+
+
+def test_a_worker_alone_refuses_an_unreachable_redis_naming_it(tmp_path):
+    [port] = free_ports(1)
+    code, output = _qcluster(tmp_path, REDIS_URL=f"redis://:{SECRET}@127.0.0.1:{port}/0", HEALTHZ_TIMEOUT="1")
+
+    assert code == 1
+    assert f"(studio.E102) REDIS_URL: cannot reach Redis at 127.0.0.1:{port}" in output, output[-2000:]
+    assert SECRET not in output
+
+
+def test_a_worker_alone_refuses_a_bucket_it_cannot_write(tmp_path, s3_server):
+    before = s3_server.keys()
+    code, output = _qcluster(tmp_path, **s3_server.env(key=READER))
+
+    assert code == 1
+    assert "does not let S3_ACCESS_KEY_ID write (AccessDenied)" in output, output[-2000:]
+    assert "Q Cluster" not in output  # no cluster was started
+    assert s3_server.keys() == before
+
+
+def test_a_worker_alone_refuses_an_unreachable_bucket(tmp_path, s3_server):
+    [port] = free_ports(1)
+    env = {**s3_server.env(), "S3_ENDPOINT_URL": f"http://127.0.0.1:{port}", "HEALTHZ_TIMEOUT": "1"}
+    code, output = _qcluster(tmp_path, **env)
+
+    assert code == 1 and f"(studio.E103) S3_ENDPOINT_URL: cannot reach 127.0.0.1:{port}" in output, output[-2000:]
