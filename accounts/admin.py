@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.actors import Actor
+from audit.admin_mixins import AuditedAdminMixin
 from accounts.models import Membership, Project, User
 from quotas.admin import ProjectQuotaRuleInline, UserQuotaRuleInline
 
@@ -41,7 +42,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    audit_action = "user"
     list_display = ("username", "email", "is_staff", "is_active", "date_joined", "last_login")
     readonly_fields = ("public_id",)
     inlines = [UserQuotaRuleInline]
@@ -51,7 +53,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_action = "project"
     list_display = ("name", "is_personal", "member_count", "created_at")
     list_filter = ("is_personal",)
     search_fields = ("name", "public_id", "memberships__user__username")

@@ -17,6 +17,8 @@ admin.site.index_title = "Studio administration"
 urlpatterns = [
     path("", include("videos.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("audit.urls")),
+    path("accounts/", include("transfer.urls")),
     # Before Django's own: the studio's reset view (its mail, its hourly limits) under Django's name and path.
     path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

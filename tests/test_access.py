@@ -49,6 +49,9 @@ VIEWS = [
              lambda w: reverse("accounts:member-remove", args=[_project(w), w["editor"].public_id]), "post", "owner"),
     ViewSpec("accounts:project-leave", lambda w: reverse("accounts:project-leave", args=[_project(w)]), "post",
              "viewer"),
+    ViewSpec("audit:project-history", lambda w: reverse("audit:project-history", args=[_project(w)]), role="owner"),
+    ViewSpec("transfer:project-export", lambda w: reverse("transfer:project-export", args=[_project(w)]),
+             role="owner"),
 ]  # fmt: skip
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
