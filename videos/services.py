@@ -290,6 +290,25 @@ def video_extend(
     return entry.target
 
 
+def video_import(
+    *, actor: Actor, project: Project, owner, provider, parent: Video | None, operation: str, prompt: str, model: str,
+    size: str, seconds: int, input_fit: str, estimated_cost: Decimal, created_at: datetime | None,
+    submitted_at: datetime | None, completed_at: datetime | None, archived_at: datetime | None,
+    deleted_at: datetime | None,
+) -> Video:  # fmt: skip
+    """A video from another studio's project export (transfer/services.py, which checked every field): completed and
+    archived here, no upstream job, nothing charged (it was charged where it was made). The caller adds its files."""
+    require_actor_role(actor, project, Role.EDITOR)
+    video = Video(
+        project=project, owner=owner, provider=provider, operation=operation, prompt=prompt, model=model, size=size,
+        seconds=seconds, input_fit=input_fit, remixed_from=parent, estimated_cost=estimated_cost,
+        created_by=actor.user, created_via=actor.kind, created_at=created_at, submitted_at=submitted_at,
+        completed_at=completed_at, archived_at=archived_at,
+    )  # fmt: skip
+    video.full_clean(exclude=["remixed_from", "provider", "created_by", "owner", "project", "created_at"])
+    return lifecycle.insert_imported(video, deleted_at=deleted_at)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Starting upstream (tasks: claimed by the dispatcher, one task per job)
 # ---------------------------------------------------------------------------------------------------------------
