@@ -42,7 +42,7 @@ class Command(BaseCommand):
         if os.path.isdir(path):
             raise CommandError(f"{path} is a folder; name the zip to write, e.g. -o {path}/project.zip")
         plan = exports.export_plan(found)
-        progress = bar(plan.total_bytes, "Exporting", disable=no_progress)
+        progress = bar(plan.total_bytes, "Exporting", file=self.stderr._out, disable=no_progress)
         partial = f"{path}.partial"
         try:
             with open(partial, "wb") as out:

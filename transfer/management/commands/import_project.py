@@ -45,7 +45,7 @@ class Command(BaseCommand):
         except (zipfile.BadZipFile, OSError) as exc:
             raise CommandError(f"Refused: {file} is not a readable zip archive ({exc}). Nothing was imported.") from None
         user = self._owner(owner, manifest)
-        progress = bar(services.manifest_total_bytes(manifest), "Importing", disable=no_progress)
+        progress = bar(services.manifest_total_bytes(manifest), "Importing", file=self.stderr._out, disable=no_progress)
         try:
             done = services.project_import(actor=Actor.of_user(user, "import_project"), owner=user, archive=file,
                                            progress=progress.update)  # fmt: skip
