@@ -75,3 +75,19 @@ def test_setup_schedules_installs_the_daily_prune(db):
     schedule = Schedule.objects.get(name="audit log retention")
     assert schedule.func == "audit.tasks.prune_audit_log" and schedule.schedule_type == Schedule.DAILY
     assert callable(import_string(schedule.func))
+
+
+def test_the_database_refuses_changes_behind_the_models_back(alice):
+    """Raw SQL: an UPDATE is refused on both databases; on PostgreSQL a DELETE outside the prune is refused too
+    (SQLite's test database is emptied with DELETE, so it has no delete trigger; the prune test runs on both)."""
+    from django.db import DatabaseError, connection, transaction
+
+    entry = record(actor=Actor.of_user(alice, "test"), action="video.create")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_entry SET action = 'forged' WHERE id = %s", [entry.pk])
+    entry.refresh_from_db()
+    assert entry.action == "video.create"
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audit_entry WHERE id = %s", [entry.pk])
+        assert Entry.objects.filter(pk=entry.pk).exists()

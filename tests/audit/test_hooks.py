@@ -157,3 +157,23 @@ def test_the_record_hook_names_a_token_and_its_label(bob, project):
 def test_system_and_command_actors(alice, project):
     assert record(actor=Actor.system("retention"), action="x").how == "The studio itself (retention)"
     assert record(actor=Actor.of_user(alice, "export_project"), action="x").how == "Command line (export_project)"
+
+
+def test_commands_changing_quotas_and_providers_are_recorded(alice, seeded_models):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("quota", "set", "--user", "alice", "--period", "day", "--max-videos", "3", stdout=out)
+    call_command("quota", "grant", "--user", "alice", "--videos", "2", stdout=out)
+    call_command("quota", "delete", "--user", "alice", "--period", "day", stdout=out)
+    call_command("provider", "add", "acme", "--name", "Acme", "--base-url", "http://127.0.0.1:9/v1", stdout=out)
+    call_command("provider", "model", "acme", "acme-1", "--sizes", "1280x720=0.10", "--seconds", "4,8", stdout=out)
+
+    assert only("quota.rule.add").via_label == "manage.py quota"
+    grant = only("quota.grant")
+    assert (grant.on_behalf_of_name, grant.detail["videos"]) == ("alice", 2)
+    assert only("quota.rule.delete").via == "system"
+    assert only("provider.add").target_id == "acme"
+    assert only("provider_model.add").detail["seconds"] == ["4", "8"]

@@ -56,7 +56,8 @@ class Command(BaseCommand):
         finally:
             progress.close()
         audit.record(actor=Actor.system("export_project"), action="project.export", target=found,
-                     detail={"videos": len(plan.manifest["videos"]), "files": len(plan.files), "output": path})  # fmt: skip
+                     detail={"videos": len(plan.manifest["videos"]), "files": len(plan.files),
+                             "output": path})  # fmt: skip
         self.stdout.write(
             f"Exported “{found.name}”: {len(plan.manifest['videos'])} videos, {len(plan.files)} files, "
             f"{plan.total_bytes / 1e6:,.1f} MB, to {path}."

@@ -20,8 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="the zip to import")
-        parser.add_argument("--owner", help="the user here who owns the new project and its videos (default: the "
-                                            "exported project's first owner, if a user here has that name)")  # fmt: skip
+        parser.add_argument(
+            "--owner",
+            help="the user here who owns the new project and its videos (default: the exported project's first "
+            "owner, if a user here has that name)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def _owner(self, name: str | None, manifest: dict) -> User:
@@ -31,7 +34,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No active user here is called “{name}”.")
             return user
         for candidate in manifest["project"].get("owners") or []:
-            user = User.objects.filter(username=candidate, is_active=True).first() if isinstance(candidate, str) else None
+            if not isinstance(candidate, str):
+                continue
+            user = User.objects.filter(username=candidate, is_active=True).first()
             if user is not None:
                 return user
         raise CommandError("None of the exported project's owners has an account here: name one with --owner USER.")
@@ -43,7 +48,9 @@ class Command(BaseCommand):
         except services.ImportRefused as exc:
             raise CommandError(f"Refused: {exc} Nothing was imported.") from None
         except (zipfile.BadZipFile, OSError) as exc:
-            raise CommandError(f"Refused: {file} is not a readable zip archive ({exc}). Nothing was imported.") from None
+            raise CommandError(
+                f"Refused: {file} is not a readable zip archive ({exc}). Nothing was imported."
+            ) from None
         user = self._owner(owner, manifest)
         progress = bar(services.manifest_total_bytes(manifest), "Importing", file=self.stderr._out, disable=no_progress)
         try:
