@@ -36,7 +36,7 @@ SQLITE_DROP = "DROP TRIGGER IF EXISTS audit_entry_no_update;"
 def create(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_CREATE)
+        schema_editor.execute(PG_CREATE, params=None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_CREATE)
 
@@ -44,7 +44,7 @@ def create(apps, schema_editor) -> None:
 def drop(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_DROP)
+        schema_editor.execute(PG_DROP, params=None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_DROP)
 
