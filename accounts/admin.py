@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.actors import Actor
-from audit.admin_mixins import AuditedAdminMixin
 from accounts.models import Membership, Project, User
+from audit import services as audit
+from audit.admin_mixins import AuditedAdminMixin
 from quotas.admin import ProjectQuotaRuleInline, UserQuotaRuleInline
 
 Role = Membership.Role
@@ -100,6 +101,8 @@ class MembershipAdmin(admin.ModelAdmin):
             services.member_set_role(actor=Actor.staff(request), membership=current, role=obj.role)
         else:
             super().save_model(request, obj, form, change)
+            audit.record(actor=Actor.staff(request), action="member.change" if change else "member.add", target=obj,
+                         detail={"fields": list(form.changed_data)})  # fmt: skip
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, object_id)

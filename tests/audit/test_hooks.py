@@ -177,3 +177,12 @@ def test_commands_changing_quotas_and_providers_are_recorded(alice, seeded_model
     assert only("quota.rule.delete").via == "system"
     assert only("provider.add").target_id == "acme"
     assert only("provider_model.add").detail["seconds"] == ["4", "8"]
+
+
+def test_memberships_added_in_the_admin_are_recorded(client, staff, charlie, project):
+    r = client.post(reverse("admin:accounts_membership_add"),
+                    {"user": charlie.pk, "project": project.pk, "role": "viewer"})  # fmt: skip
+    assert r.status_code == 302
+    entry = only("member.add")
+    assert (entry.actor_name, entry.via, entry.project, entry.target_label) == ("root", "admin", project,
+                                                                                "charlie (viewer)")  # fmt: skip

@@ -18,7 +18,17 @@ from accounts.models import Project
 from assets.models import Asset
 from audit.models import Entry
 from providers.models import Provider
-from tests.transfer.helpers import JPEG, MP4, PNG, WEBP, build, entries, export_bytes, rework, shrink_declared_size
+from tests.transfer.helpers import (
+    JPEG,
+    MP4,
+    PNG,
+    WEBP,
+    build,
+    entries,
+    export_bytes,
+    rework,
+    shrink_declared_size,
+)
 from transfer.services import project_import
 from videos.models import Video
 

@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.actors import Actor
-from audit import services as audit
 from accounts.models import Project
+from audit import services as audit
 from quotas import selectors, services
 from quotas.models import QuotaRule
 
