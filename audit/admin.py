@@ -67,7 +67,6 @@ class EntryAdmin(admin.ModelAdmin):
     search_fields = ("actor_name", "project_name", "target_label", "target_id", "reason", "ip_address")
     date_hierarchy = "created_at"
     list_select_related = ("project",)
-    show_full_result_count = False
     readonly_fields = [f.name for f in Entry._meta.fields]
 
     # Append-only: view only, for everyone (superusers too).

@@ -66,6 +66,7 @@ def _member_pages(base, world, project):
         ("video: remix of a deleted video", video("orphan")),
         ("projects", f"{base}/accounts/projects/"),
         ("project settings", f"{base}/accounts/projects/{project.public_id}/"),
+        ("project history", f"{base}/accounts/projects/{project.public_id}/history/"),
         ("password change", f"{base}/accounts/password_change/"),
         ("password changed", f"{base}/accounts/password_change/done/"),
         ("not found", f"{base}/videos/00000000-0000-0000-0000-000000000000/"),
@@ -73,7 +74,8 @@ def _member_pages(base, world, project):
 
 
 def _admin_pages(base):
-    return [("admin index", f"{base}/admin/"), ("admin videos", f"{base}/admin/videos/video/")]
+    return [("admin index", f"{base}/admin/"), ("admin videos", f"{base}/admin/videos/video/"),
+            ("admin audit log", f"{base}/admin/audit/entry/")]  # fmt: skip
 
 
 @pytest.mark.parametrize("mode", list(MODES))
