@@ -186,3 +186,15 @@ def test_memberships_added_in_the_admin_are_recorded(client, staff, charlie, pro
     entry = only("member.add")
     assert (entry.actor_name, entry.via, entry.project, entry.target_label) == ("root", "admin", project,
                                                                                 "charlie (viewer)")  # fmt: skip
+
+
+def test_the_pipeline_finishing_a_job_is_recorded_by_the_studio(alice, project, make_video,
+                                                                django_capture_on_commit_callbacks):  # fmt: skip
+    from videos import lifecycle
+
+    video = make_video(project, alice, status=Video.Status.IN_PROGRESS, upstream_id="video_9")
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.fail(video, code="moderation_blocked", message="The prompt was refused upstream.")
+    entry = only("video.fail")
+    assert (entry.via, entry.actor, entry.target_id) == ("system", None, str(video.public_id))
+    assert entry.detail == {"from": "in_progress", "reason": "The prompt was refused upstream."}
