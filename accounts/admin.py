@@ -11,6 +11,8 @@ from django.urls import reverse
 from accounts import services
 from accounts.actors import Actor
 from accounts.models import Membership, Project, User
+from audit import services as audit
+from audit.admin_mixins import AuditedAdminMixin
 from quotas.admin import ProjectQuotaRuleInline, UserQuotaRuleInline
 
 Role = Membership.Role
@@ -41,7 +43,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    audit_action = "user"
     list_display = ("username", "email", "is_staff", "is_active", "date_joined", "last_login")
     readonly_fields = ("public_id",)
     inlines = [UserQuotaRuleInline]
@@ -51,7 +54,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_action = "project"
     list_display = ("name", "is_personal", "member_count", "created_at")
     list_filter = ("is_personal",)
     search_fields = ("name", "public_id", "memberships__user__username")
@@ -97,6 +101,8 @@ class MembershipAdmin(admin.ModelAdmin):
             services.member_set_role(actor=Actor.staff(request), membership=current, role=obj.role)
         else:
             super().save_model(request, obj, form, change)
+            audit.record(actor=Actor.staff(request), action="member.change" if change else "member.add", target=obj,
+                         detail={"fields": list(form.changed_data)})  # fmt: skip
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, object_id)

@@ -9,13 +9,20 @@ from django.db import transaction
 from accounts.access import require_actor_role
 from accounts.actors import Actor
 from accounts.models import Membership, Project, User
+from audit import services as audit
 
 Role = Membership.Role
 
 
-@transaction.atomic
 def project_create(*, actor: Actor, name: str, owner: User | None = None, is_personal: bool = False) -> Project:
-    """A new project owned by `owner` (default: the actor)."""
+    """A new project owned by `owner` (default: the actor), recorded in the audit log."""
+    with audit.attempt(actor=actor, action="project.create", on_behalf_of=owner) as entry:
+        entry.target = entry.project = _project_create(actor=actor, name=name, owner=owner, is_personal=is_personal)
+    return entry.target
+
+
+@transaction.atomic
+def _project_create(*, actor: Actor, name: str, owner: User | None = None, is_personal: bool = False) -> Project:
     owner = owner or actor.user
     if owner is None:
         raise ValidationError("A project needs an owner.")
@@ -49,8 +56,15 @@ def _find_user(identifier: str) -> User:
     return user
 
 
-@transaction.atomic
 def member_add(*, actor: Actor, project: Project, identifier: str, role: str) -> Membership:
+    with audit.attempt(actor=actor, action="member.add", project=project,
+                       detail={"identifier": identifier.strip()[:150], "role": role}) as entry:  # fmt: skip
+        entry.target = _member_add(actor=actor, project=project, identifier=identifier, role=role)
+    return entry.target
+
+
+@transaction.atomic
+def _member_add(*, actor: Actor, project: Project, identifier: str, role: str) -> Membership:
     require_actor_role(actor, project, Role.OWNER)
     if role not in Role.values:
         raise ValidationError(f"Unknown role “{role}”.")
@@ -67,8 +81,15 @@ def _lock_owners(project: Project) -> list[int]:
     )
 
 
-@transaction.atomic
 def member_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
+    with audit.attempt(actor=actor, action="member.role", project=membership.project, target=membership,
+                       detail={"from": membership.role, "to": role}) as entry:  # fmt: skip
+        entry.target = _member_set_role(actor=actor, membership=membership, role=role)
+    return entry.target
+
+
+@transaction.atomic
+def _member_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
     require_actor_role(actor, membership.project, Role.OWNER)
     if role not in Role.values:
         raise ValidationError(f"Unknown role “{role}”.")
@@ -83,9 +104,17 @@ def member_set_role(*, actor: Actor, membership: Membership, role: str) -> Membe
     return membership
 
 
-@transaction.atomic
 def member_remove(*, actor: Actor, membership: Membership) -> None:
-    """An owner removes a member, or a member leaves (removes themselves)."""
+    """An owner removes a member, or a member leaves (removes themselves); recorded in the audit log."""
+    leaving = actor.user is not None and actor.user.id == membership.user_id
+    with audit.attempt(actor=actor, action="member.leave" if leaving else "member.remove",
+                       project=membership.project, target=membership) as entry:  # fmt: skip
+        entry.detail["role"] = membership.role
+        _member_remove(actor=actor, membership=membership)
+
+
+@transaction.atomic
+def _member_remove(*, actor: Actor, membership: Membership) -> None:
     leaving = actor.user is not None and actor.user.id == membership.user_id
     require_actor_role(actor, membership.project, Role.VIEWER if leaving else Role.OWNER)
     owners = _lock_owners(membership.project)

@@ -187,6 +187,8 @@ INSTALLED_APPS = [
     "videos",
     "characters",
     "storyboards",
+    "audit",
+    "transfer",
     "videos.sora.simulator.apps.SimulatorConfig",
     "api",
 ]
@@ -201,6 +203,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "audit.middleware.RefusalMiddleware",  # records refusals the pages make before a service runs
     # Last (django-axes): turns a login refused for too many failures into the studio's lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -547,6 +550,11 @@ SORA_MAX_IMAGE_BYTES = env_int("SORA_MAX_IMAGE_BYTES", 20 * 1024**2, minimum=102
 
 # The studio's product rule (not an OpenAI one): a video can be remixed for this long after it was created.
 REMIX_WINDOW_HOURS = env_int("REMIX_WINDOW_HOURS", 24, minimum=1)
+
+# The audit log keeps entries this many days; the clock's daily prune removes older ones (0 keeps everything).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=0)
+# Importing a project (manage.py import_project): the largest archive, in bytes, its files may unpack to.
+TRANSFER_MAX_IMPORT_BYTES = env_int("TRANSFER_MAX_IMPORT_BYTES", 20 * 1024**3, minimum=1024)
 
 # How many remix variations one submit may ask for.
 REMIX_MAX_VARIATIONS = env_int("REMIX_MAX_VARIATIONS", 4, minimum=1, maximum=20)

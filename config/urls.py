@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include("storyboards.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("audit.urls")),
+    path("accounts/", include("transfer.urls")),
     # Before Django's own: the studio's reset view (its mail, its hourly limits) under Django's name and path.
     path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

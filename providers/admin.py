@@ -25,6 +25,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.actors import Actor
+from audit.admin_mixins import AuditedAdminMixin
 from providers import services
 from providers.models import ProbeRun, Provider, ProviderModel
 from providers.probe import ProbeError, plan, stored_rows
@@ -76,7 +77,8 @@ class ProbeForm(forms.Form):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_action = "provider"
     form = ProviderForm
     list_display = ("name", "slug", "kind", "base_url", "api_key_env", "in_flight_cap", "is_active", "probed_at")
     list_filter = ("kind", "is_active")
@@ -243,7 +245,8 @@ class ProbeRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderModel)
-class ProviderModelAdmin(admin.ModelAdmin):
+class ProviderModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_action = "provider_model"
     list_display = ("name", "label", "provider", "price_list", "is_active", "sort_order")
     list_filter = ("provider", "is_active")
     search_fields = ("name", "label")

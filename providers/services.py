@@ -209,7 +209,12 @@ def provider_save(
     provider.api_key_env, provider.webhook_secret_env = api_key_env, webhook_secret_env
     provider.max_in_flight, provider.is_active = max_in_flight, is_active
     provider.full_clean()
+    adding = provider.pk is None
     provider.save()
+    from audit import services as audit
+
+    audit.record(actor=actor, action="provider.add" if adding else "provider.change", target=provider,
+                 detail={"base_url": provider.base_url, "is_active": is_active})  # fmt: skip
     return provider
 
 
@@ -239,9 +244,13 @@ def provider_model_save(
         errors["seconds"] = "Give the durations in whole seconds, e.g. 4,8,12."
     if errors:
         raise ValidationError(errors)
-    model, _ = ProviderModel.objects.update_or_create(
+    model, created = ProviderModel.objects.update_or_create(
         provider=provider, name=name,
         defaults={"label": label, "prices": {s: str(p) for s, p in prices.items()},
                   "seconds": [str(s) for s in seconds], "is_active": is_active},
     )  # fmt: skip
+    from audit import services as audit
+
+    audit.record(actor=actor, action="provider_model.add" if created else "provider_model.change", target=model,
+                 detail={"provider": provider.slug, "prices": model.prices, "seconds": model.seconds})  # fmt: skip
     return model

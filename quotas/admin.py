@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.actors import Actor
+from audit.admin_mixins import AuditedAdminMixin
 from config.admin_base import ReadOnlyAdmin
 from providers.models import ProviderModel
 from quotas import selectors, services
@@ -94,7 +95,8 @@ class ScopeFilter(admin.SimpleListFilter):
 
 
 @admin.register(QuotaRule)
-class QuotaRuleAdmin(admin.ModelAdmin):
+class QuotaRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_action = "quota.rule"
     form = QuotaRuleForm
     # Narrow enough for 1366 px beside the admin's sidebar: the limits in one column, what is used in another.
     list_display = ("__str__", "limits", "usage")

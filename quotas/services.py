@@ -306,4 +306,9 @@ def grant(
         extra_seconds=F("extra_seconds") + seconds,
         extra_spend_micros=F("extra_spend_micros") + to_micros(spend),
     )
+    from audit import services as audit
+
+    audit.record(actor=actor, action="quota.grant", target=rule, project=rule.project,
+                 on_behalf_of=record.user, detail={"videos": videos, "seconds": seconds, "spend": str(spend),
+                                                   "note": note[:200]})  # fmt: skip
     return record

@@ -72,6 +72,9 @@ VIEWS = [
     ViewSpec("api:guide", lambda w: reverse("api:guide"), role=None),
     ViewSpec("api:token-create", lambda w: reverse("api:token-create"), "post", None, {"name": ""}),
     ViewSpec("api:token-revoke", lambda w: reverse("api:token-revoke", args=[_token(w)]), "post", None),
+    ViewSpec("audit:project-history", lambda w: reverse("audit:project-history", args=[_project(w)]), role="owner"),
+    ViewSpec("transfer:project-export", lambda w: reverse("transfer:project-export", args=[_project(w)]),
+             role="owner"),
 ]  # fmt: skip
 VIEWS += STORYBOARD_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's

@@ -395,3 +395,17 @@ def undo_delete(video: Video) -> None:
     """The upstream refused the delete: the video stays as it was."""
     Video.objects.filter(id=video.id, deleted_at=video.deleted_at).update(deleted_at=None)
     video.deleted_at = None
+
+
+def insert_imported(video: Video, *, deleted_at: datetime | None = None) -> Video:
+    """A video imported from another studio's export (transfer/): born completed and archived, with no upstream job
+    (nothing to poll, start or archive), or as the tombstone it was there. Its timestamps are the original ones."""
+    video.status, video.progress = Status.COMPLETED, 100
+    video.upstream_id = video.upstream_key = None
+    video.deleted_at = deleted_at
+    created_at = video.created_at
+    video.save(force_insert=True)
+    if created_at is not None:
+        Video.objects.filter(pk=video.pk).update(created_at=created_at)  # auto_now_add ignored it on insert
+        video.created_at = created_at
+    return video

@@ -24,6 +24,7 @@ from accounts.actors import SYSTEM, Actor, ActorKind
 from accounts.models import Project
 from assets import services as assets
 from assets.models import Asset
+from audit import services as audit
 from providers import circuit
 from providers import selectors as providers
 from providers.clients import client_for
@@ -78,8 +79,16 @@ def _maker(actor: Actor) -> dict:
     return {"created_by": actor.user, "created_via": actor.kind}
 
 
+def video_submit(*, actor: Actor, project: Project, **fields) -> Video:
+    """Validate, reserve the quota, save, and enqueue on commit (see _video_submit), recorded in the audit log (a
+    refusal too: role, quota, shape)."""
+    with audit.attempt(actor=actor, action="video.create", project=project) as entry:
+        entry.target = _video_submit(actor=actor, project=project, **fields)
+    return entry.target
+
+
 @transaction.atomic
-def video_submit(
+def _video_submit(
     *,
     actor: Actor,
     project: Project,
@@ -221,7 +230,12 @@ def _spawn(
     return _save_new(videos)
 
 
-@transaction.atomic
+def _audited_child(actor: Actor, operation: str, parent: Video, owner):
+    behalf = owner if actor.is_staff and owner is not None else None
+    return audit.attempt(actor=actor, action=f"video.{operation}", project=parent.project,
+                         detail={"parent": str(parent.public_id)}, on_behalf_of=behalf)  # fmt: skip
+
+
 def video_remix(
     *,
     actor: Actor,
@@ -233,18 +247,21 @@ def video_remix(
 ) -> list[Video]:
     """One remix per prompt (several variations from one parent in one submit); each inherits model, size and
     seconds, and runs on the parent's provider. `owner` is for staff acting on a member's behalf."""
-    return _spawn(actor=actor, parent=parent, operation=Operation.REMIX, prompts=prompts, submit_token=submit_token,
-                  now=now, owner=owner)  # fmt: skip
+    with _audited_child(actor, Operation.REMIX, parent, owner) as entry, transaction.atomic():
+        entry.targets = _spawn(actor=actor, parent=parent, operation=Operation.REMIX, prompts=prompts,
+                               submit_token=submit_token, now=now, owner=owner)  # fmt: skip
+    return entry.targets
 
 
-@transaction.atomic
 def video_edit(
     *, actor: Actor, parent: Video, prompt: str, submit_token: uuid.UUID | None = None, now: datetime | None = None,
     owner=None,
 ) -> Video:  # fmt: skip
     """An edit (remix's successor, POST /videos/edits): one change to a completed video; same length and size."""
-    return _spawn(actor=actor, parent=parent, operation=Operation.EDIT, prompts=[prompt], submit_token=submit_token,
-                  now=now, owner=owner)[0]  # fmt: skip
+    with _audited_child(actor, Operation.EDIT, parent, owner) as entry, transaction.atomic():
+        entry.targets = _spawn(actor=actor, parent=parent, operation=Operation.EDIT, prompts=[prompt],
+                               submit_token=submit_token, now=now, owner=owner)  # fmt: skip
+    return entry.target
 
 
 def extensions_before(video: Video) -> int:
@@ -257,26 +274,48 @@ def extensions_before(video: Video) -> int:
     return count
 
 
-@transaction.atomic
 def video_extend(
     *, actor: Actor, parent: Video, prompt: str, seconds: int, submit_token: uuid.UUID | None = None,
     now: datetime | None = None, owner=None,
 ) -> Video:  # fmt: skip
     """An extension (POST /videos/extensions): the video continued by `seconds` more; the child's length is the
     stitched total, and it is charged for the new segment only."""
-    try:
-        segment = int(seconds)
-    except (TypeError, ValueError):
-        raise ValidationError({"seconds": "Say how many seconds to add."}) from None
-    if segment not in EXTENSION_SECONDS:
-        raise ValidationError({"seconds": f"An extension adds {', '.join(map(str, EXTENSION_SECONDS))} seconds."})
-    if parent.seconds + segment > MAX_SECONDS:
-        raise ValidationError({"seconds": f"That would make {parent.seconds + segment} s; a video can be extended to "
-                                          f"{MAX_SECONDS} s at most ({MAX_SECONDS - parent.seconds} s are left)."})  # fmt: skip
-    if extensions_before(parent) >= MAX_EXTENSIONS:
-        raise ValidationError(f"A video can be extended {MAX_EXTENSIONS} times in a row at most; this one has been.")
-    return _spawn(actor=actor, parent=parent, operation=Operation.EXTEND, prompts=[prompt], submit_token=submit_token,
-                  now=now, owner=owner, seconds=parent.seconds + segment, charged_seconds=segment)[0]  # fmt: skip
+    with _audited_child(actor, Operation.EXTEND, parent, owner) as entry, transaction.atomic():
+        entry.detail["seconds_added"] = str(seconds)
+        try:
+            segment = int(seconds)
+        except (TypeError, ValueError):
+            raise ValidationError({"seconds": "Say how many seconds to add."}) from None
+        if segment not in EXTENSION_SECONDS:
+            raise ValidationError({"seconds": f"An extension adds {', '.join(map(str, EXTENSION_SECONDS))} seconds."})
+        if parent.seconds + segment > MAX_SECONDS:
+            raise ValidationError({"seconds": f"That would make {parent.seconds + segment} s; a video can be extended to "
+                                              f"{MAX_SECONDS} s at most ({MAX_SECONDS - parent.seconds} s are left)."})  # fmt: skip
+        if extensions_before(parent) >= MAX_EXTENSIONS:
+            raise ValidationError(f"A video can be extended {MAX_EXTENSIONS} times in a row at most; this one has been.")
+        entry.targets = _spawn(actor=actor, parent=parent, operation=Operation.EXTEND, prompts=[prompt],
+                               submit_token=submit_token, now=now, owner=owner, seconds=parent.seconds + segment,
+                               charged_seconds=segment)  # fmt: skip
+    return entry.target
+
+
+def video_import(
+    *, actor: Actor, project: Project, owner, provider, parent: Video | None, operation: str, prompt: str, model: str,
+    size: str, seconds: int, input_fit: str, estimated_cost: Decimal, created_at: datetime | None,
+    submitted_at: datetime | None, completed_at: datetime | None, archived_at: datetime | None,
+    deleted_at: datetime | None,
+) -> Video:  # fmt: skip
+    """A video from another studio's project export (transfer/services.py, which checked every field): completed and
+    archived here, no upstream job, nothing charged (it was charged where it was made). The caller adds its files."""
+    require_actor_role(actor, project, Role.EDITOR)
+    video = Video(
+        project=project, owner=owner, provider=provider, operation=operation, prompt=prompt, model=model, size=size,
+        seconds=seconds, input_fit=input_fit, remixed_from=parent, estimated_cost=estimated_cost,
+        created_by=actor.user, created_via=actor.kind, created_at=created_at, submitted_at=submitted_at,
+        completed_at=completed_at, archived_at=archived_at,
+    )  # fmt: skip
+    video.full_clean(exclude=["remixed_from", "provider", "created_by", "owner", "project", "created_at"])
+    return lifecycle.insert_imported(video, deleted_at=deleted_at)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -733,6 +772,14 @@ def video_archive(*, video_id: int, actor: Actor = SYSTEM) -> Video | None:
 # Deleting and retrying
 # ---------------------------------------------------------------------------------------------------------------
 def video_delete(*, actor: Actor, video: Video) -> str:
+    """Delete a video (see _video_delete), recorded in the audit log."""
+    with audit.attempt(actor=actor, action="video.delete", target=video, project=video.project,
+                       on_behalf_of=video.owner if actor.is_staff else None) as entry:  # fmt: skip
+        entry.detail["note"] = _video_delete(actor=actor, video=video)
+    return entry.detail["note"]
+
+
+def _video_delete(*, actor: Actor, video: Video) -> str:
     """Delete ours and, where the provider can, upstream's. An unfinished job can't be deleted upstream (the contract
     allows deleting completed or failed jobs only), so it must finish (or be cancelled) first. Returns a note for the
     member when the provider keeps its copy ("" otherwise).
@@ -797,6 +844,16 @@ def _still_there(video: Video) -> bool:
 
 
 def video_cancel(*, actor: Actor, video: Video) -> str:
+    """Cancel a job (see _video_cancel), recorded in the audit log."""
+    with audit.attempt(actor=actor, action="video.cancel", target=video, project=video.project,
+                       on_behalf_of=video.owner if actor.is_staff else None) as entry:  # fmt: skip
+        note = _video_cancel(actor=actor, video=video)
+        if note:
+            entry.detail["note"] = note
+    return note
+
+
+def _video_cancel(*, actor: Actor, video: Video) -> str:
     """Stop a waiting or rendering job: its reservation is given back at once, and the provider is asked to stop it
     where it can. Returns what happened upstream, for the member."""
     from quotas import services as quotas
@@ -831,8 +888,17 @@ def video_cancel(*, actor: Actor, video: Video) -> str:
     return f"{provider.name} cannot stop a job it has started; it may finish there, but nothing is charged here."
 
 
-@transaction.atomic
 def video_retry(*, actor: Actor, video: Video) -> Video:
+    """A fresh attempt at a failed video (see _video_retry), recorded in the audit log (the new video as target)."""
+    with audit.attempt(actor=actor, action="video.retry", project=video.project, target=video,
+                       detail={"retry_of": str(video.public_id)},
+                       on_behalf_of=video.owner if actor.is_staff else None) as entry:  # fmt: skip
+        entry.target = _video_retry(actor=actor, video=video)
+    return entry.target
+
+
+@transaction.atomic
+def _video_retry(*, actor: Actor, video: Video) -> Video:
     """A failed video gets a fresh attempt: a new video with the same settings (the failed one stays as a record).
 
     A member's retry is theirs; staff retrying from the admin act on the owner's behalf (the new video is the

@@ -18,6 +18,7 @@ from accounts.actors import Actor
 from accounts.models import Membership, User
 from accounts.selectors import project_labels
 from assets.serving import serve
+from audit import services as audit
 from quotas import selectors as quota_selectors
 from videos import selectors, services
 from videos.access import video_file_for, video_for
@@ -346,6 +347,10 @@ def asset(request: HttpRequest, public_id, variant: str) -> HttpResponse:
     asset = video.assets.filter(kind=variant).first()
     if asset is None:
         raise Http404("This file has not been saved yet.")
+    if request.GET.get("download") == "1" and request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
+        # A download (not the player's playback and seeking), once per download: its first range only.
+        audit.record(actor=Actor.member(request), action="video.download", target=video,
+                     detail={"variant": variant, "bytes": asset.bytes})  # fmt: skip
     return serve(
         request,
         asset,

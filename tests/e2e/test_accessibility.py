@@ -68,6 +68,7 @@ def _member_pages(base, world, project):
         ("project settings", f"{base}/accounts/projects/{project.public_id}/"),
         ("api tokens", f"{base}/settings/api-tokens/"),
         ("api guide", f"{base}/settings/api-tokens/guide/"),
+        ("project history", f"{base}/accounts/projects/{project.public_id}/history/"),
         ("password change", f"{base}/accounts/password_change/"),
         ("password changed", f"{base}/accounts/password_change/done/"),
         ("not found", f"{base}/videos/00000000-0000-0000-0000-000000000000/"),
@@ -75,7 +76,8 @@ def _member_pages(base, world, project):
 
 
 def _admin_pages(base):
-    return [("admin index", f"{base}/admin/"), ("admin videos", f"{base}/admin/videos/video/")]
+    return [("admin index", f"{base}/admin/"), ("admin videos", f"{base}/admin/videos/video/"),
+            ("admin audit log", f"{base}/admin/audit/entry/")]  # fmt: skip
 
 
 @pytest.mark.parametrize("mode", list(MODES))

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from accounts.actors import Actor
 from accounts.models import Project
+from audit import services as audit
 from quotas import selectors, services
 from quotas.models import QuotaRule
 
@@ -171,6 +172,8 @@ class Command(BaseCommand):
         created = rule.pk is None
         rule.full_clean()
         rule.save()
+        audit.record(actor=Actor.system("manage.py quota"), action="quota.rule.add" if created else "quota.rule.change",
+                     target=rule)  # fmt: skip
         self.stdout.write(self.style.SUCCESS(("Created " if created else "Updated ") + self._describe(rule)))
 
     def do_grant(self, options) -> None:
@@ -201,8 +204,12 @@ class Command(BaseCommand):
                 for lim in selectors.usage_for(rule, subject):
                     self.stdout.write(f"    {lim}")
 
+    @transaction.atomic
     def do_delete(self, options) -> None:
         scope = self._scope(options)
+        rules = list(self._rules(scope).filter(period=options["period"]))
+        for rule in rules:
+            audit.record(actor=Actor.system("manage.py quota"), action="quota.rule.delete", target=rule)
         deleted, _ = self._rules(scope).filter(period=options["period"]).delete()
         if not deleted:
             raise CommandError("No such rule.")

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_q.models import Schedule
 
 NAME = "studio clock"
 # Earlier installations scheduled the poller under this name (videos.tasks.follow_videos, now gone).
 OLD_NAMES = ("follow videos",)
+AUDIT_PRUNE = "audit log retention"
 
 
 class Command(BaseCommand):
@@ -24,4 +26,16 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Schedule “{NAME}” runs every minute: it hands out polls and reconciles (webhooks finish jobs earlier)."
+        )
+        Schedule.objects.update_or_create(
+            name=AUDIT_PRUNE,
+            defaults={
+                "func": "audit.tasks.prune_audit_log",
+                "schedule_type": Schedule.DAILY,
+                "repeats": -1,
+            },
+        )
+        self.stdout.write(
+            f"Schedule “{AUDIT_PRUNE}” runs daily: it removes audit entries older than AUDIT_RETENTION_DAYS "
+            f"({settings.AUDIT_RETENTION_DAYS or 'never'})."
         )
