@@ -27,6 +27,7 @@ from api.errors import ApiError, invalid_type, invalid_value, json_type, not_fou
 from api.models import ApiToken
 from api.selectors import videos_for_token
 from assets.serving import serve
+from audit import services as audit
 from providers import selectors as providers
 from quotas.services import PERIOD_WORD, QuotaExceeded, when
 from videos import images, services
@@ -386,6 +387,10 @@ def content(request: HttpRequest, video_id: str, *, token: ApiToken) -> HttpResp
     if asset is None:
         raise ApiError(404, f"Video is not ready yet: '{video_id}' is {status} ({found.progress}%). Its content can "
                             "be downloaded once it is completed.", param="video_id")  # fmt: skip
+    if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
+        # Recorded once per download (its first range), as on the video page.
+        audit.record(actor=auth.actor_for(request, token), action="video.download", target=found,
+                     detail={"variant": variant, "bytes": asset.bytes})  # fmt: skip
     return serve(request, asset, filename=f"{video_id}.{asset.extension}")
 
 
