@@ -22,7 +22,7 @@ ERRORS = {
     "401": _json(_ref("ErrorResponse"), "A missing, malformed, unknown, revoked or expired token, or one whose user "
                                         "is deactivated or no longer in its project."),
     "403": _json(_ref("ErrorResponse"), "A read-only token writing, or a role too weak (viewers cannot write)."),
-    "404": _json(_ref("ErrorResponse"), "No such video in the token's project."),
+    "404": _json(_ref("ErrorResponse"), "No such video (or character) in the token's project."),
     "429": _json(_ref("ErrorResponse"), "The token's rate limit (with retry-after), or a quota refusal (type "
                                         "insufficient_quota; the code and message name the limit, what is left and "
                                         "when it resets)."),

@@ -131,6 +131,12 @@ def test_no_token_is_a_401(upload, seeded_models):
     assert _error(_create_character(ApiClient(None), upload), 401)["code"] == "missing_api_key"
 
 
+def test_there_is_no_list_of_characters(api):
+    r = api.get("/v1/videos/characters")  # the contract has none (nor a delete)
+
+    assert _error(r, 405) and r["Allow"] == "POST"
+
+
 def test_refused_when_no_provider_of_the_studio_has_characters(api, upload):
     Provider.objects.update(is_active=False)
     Provider.objects.create(slug="plain", name="Plain gateway", base_url="https://plain.example/v1",
