@@ -4,6 +4,8 @@ it under its own id (never shown), and the studio's pages show it; every refusal
 
 from __future__ import annotations
 
+import asyncio
+
 import openai
 import pytest
 from django.test import Client
@@ -130,3 +132,24 @@ def test_every_refusal_reaches_the_sdk_and_nothing_is_made(sdk, studio, alice, v
     assert Video.objects.count() == videos_before == 0
     assert not QuotaCharge.objects.exists() and not Appearance.objects.exists()
     assert sorted(Character.objects.values_list("name", flat=True)) == ["Ann", "Jo", "Mika", "Stranger"]
+
+
+def test_the_async_client(studio, workers, alice, project, clip_files):
+    _, token = make_token(alice, project)
+    clip = clip_files("landscape").read_bytes()
+
+    async def script():
+        client = openai.AsyncOpenAI(base_url=studio.url + "/v1", api_key=token, max_retries=0)
+        jo = await client.videos.create_character(name="Jo", video=("jo.mp4", clip, "video/mp4"))
+        again = await client.videos.get_character(jo.id)
+        video = await client.videos.create_and_poll(prompt="Jo at the station", size="1280x720",
+                                                    extra_body={"characters": [{"id": jo.id}]})  # fmt: skip
+        with pytest.raises(openai.NotFoundError):
+            await client.videos.get_character("char_" + "0" * 40)
+        return jo, again, video
+
+    jo, again, video = asyncio.run(script())
+
+    assert again.model_dump() == jo.model_dump() and jo.id == payloads.character_id(Character.objects.get())
+    assert video.status == "completed", video.error
+    assert [c.name for c in cast_of(_row(video.id))] == ["Jo"]
