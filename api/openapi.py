@@ -5,6 +5,8 @@ from __future__ import annotations
 from videos.sora.catalog import CONTENT
 
 VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^video_[0-9a-f]{48}$"}}
+CHARACTER_ID = {"name": "character_id", "in": "path", "required": True,
+                "schema": {"type": "string", "pattern": "^char_[0-9a-f]{40}$"}}  # fmt: skip
 
 
 def _ref(name: str) -> dict:
@@ -20,7 +22,7 @@ ERRORS = {
     "401": _json(_ref("ErrorResponse"), "A missing, malformed, unknown, revoked or expired token, or one whose user "
                                         "is deactivated or no longer in its project."),
     "403": _json(_ref("ErrorResponse"), "A read-only token writing, or a role too weak (viewers cannot write)."),
-    "404": _json(_ref("ErrorResponse"), "No such video in the token's project."),
+    "404": _json(_ref("ErrorResponse"), "No such video (or character) in the token's project."),
     "429": _json(_ref("ErrorResponse"), "The token's rate limit (with retry-after), or a quota refusal (type "
                                         "insufficient_quota; the code and message name the limit, what is left and "
                                         "when it resets)."),
@@ -64,11 +66,15 @@ def description(server_url: str) -> dict:
         "seconds": {"type": "string", "examples": ["4", "8", "12"], "description": "A string, never an integer."},
         "remix_video_id": {"type": "string", "description": "A video of the project: the create is its remix."},
     }
+    cast_refs = {"type": "array", "maxItems": 2, "items": {"type": "object", "required": ["id"], "properties": {
+        "id": {"type": "string", "pattern": "^char_[0-9a-f]{40}$"}}, "additionalProperties": False},
+        "description": "Up to 2 characters of the project's cast (their char_ ids), on a model whose provider has "
+        "characters."}  # fmt: skip
     create_json = {
         "type": "object",
         "required": ["prompt"],
         "additionalProperties": False,
-        "properties": {**create_fields, "input_reference": {
+        "properties": {**create_fields, "characters": cast_refs, "input_reference": {
             "type": "object", "description": "A data URL (image_url), the size of the video.",
             "properties": {"image_url": {"type": "string"}}, "additionalProperties": False}},
     }  # fmt: skip
@@ -76,7 +82,10 @@ def description(server_url: str) -> dict:
         "type": "object",
         "required": ["prompt"],
         "properties": {**create_fields, "input_reference": {"type": "string", "format": "binary", "description":
-                       "A JPEG, PNG or WebP exactly the size of the video (the first frame)."}},
+                       "A JPEG, PNG or WebP exactly the size of the video (the first frame)."},
+                       "characters": {"type": "string", "description": "The characters as JSON text "
+                                      '([{"id": "char_..."}], at most 2); the SDK\'s extra_body form '
+                                      "characters[][id] (once per character) is taken too."}},
     }  # fmt: skip
     child_ref = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}},
                  "additionalProperties": False}  # fmt: skip
@@ -139,6 +148,13 @@ def description(server_url: str) -> dict:
                         "has_more": {"type": "boolean"},
                     },
                 },
+                "Character": {
+                    "type": "object",
+                    "required": ["id", "name", "created_at"],
+                    "properties": {"id": {"type": "string", "pattern": "^char_[0-9a-f]{40}$", "description":
+                                          "The studio's own id (never a provider's)."},
+                                   "name": {"type": "string"}, "created_at": {"type": "integer"}},
+                },  # fmt: skip
                 "DeletedVideo": {
                     "type": "object",
                     "required": ["id", "object", "deleted"],
@@ -188,6 +204,20 @@ def description(server_url: str) -> dict:
                     "application/json": {"schema": {"type": "object", "required": ["prompt", "video", "seconds"],
                                                     "properties": {"prompt": _prompt(), "video": child_ref,
                                                                    "seconds": {"enum": ["4", "8", "12", "16", "20"]}}}}}),
+            },
+            "/videos/characters": {
+                "post": _op("createVideoCharacter", "Add a character to the token's project's cast from an MP4 clip "
+                            "(2-4 s, 16:9 or 9:16, 720p-1080p, within the cast's size cap); taken when some provider "
+                            "of the studio has characters, and sent to a provider on the first video there that "
+                            "uses it.", body={"multipart/form-data": {"schema": {
+                                "type": "object", "required": ["name", "video"], "properties": {
+                                    "name": {"type": "string", "minLength": 1, "maxLength": 80},
+                                    "video": {"type": "string", "format": "binary"}}}}},
+                            ok=_json(_ref("Character"), "The character.")),
+            },
+            "/videos/characters/{character_id}": {
+                "get": _op("getVideoCharacter", "A character of the token's project.", params=[CHARACTER_ID],
+                           ok=_json(_ref("Character"), "The character.")),
             },
             "/openapi.json": {
                 "get": {"operationId": "getOpenApi", "summary": "This description.", "security": [],

@@ -111,3 +111,32 @@ def list_page(videos: list[Video], *, has_more: bool) -> dict:
 
 def deleted(video_id_value: str) -> dict:
     return {"id": video_id_value, "object": "video.deleted", "deleted": True}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Characters (contract 2.4): `char_` + the character's public_id (32 hex) and a check (8 hex); never the upstream's
+# ---------------------------------------------------------------------------------------------------------------
+CHARACTER_ID_PATTERN = re.compile(r"^char_([0-9a-f]{32})([0-9a-f]{8})$")
+
+
+def _character_check(public_id: uuid.UUID) -> str:
+    return hashlib.sha256(b"sora-studio-character:" + public_id.bytes).hexdigest()[:8]
+
+
+def character_id(character) -> str:
+    return f"char_{character.public_id.hex}{_character_check(character.public_id)}"
+
+
+def character_public_id_of(value: str) -> uuid.UUID | None:
+    """The public_id inside one of our character ids, or None when `value` is not one (an upstream `char_...` id
+    has no valid check, so it is not one)."""
+    match = CHARACTER_ID_PATTERN.match(value or "") if isinstance(value, str) else None
+    if match is None:
+        return None
+    public_id = uuid.UUID(hex=match.group(1))
+    return public_id if match.group(2) == _character_check(public_id) else None
+
+
+def character(character) -> dict:
+    """The contract's character object (SPEC VideoCharacterResource: no `object` key)."""
+    return {"id": character_id(character), "name": character.name, "created_at": _unix(character.created_at)}

@@ -7,11 +7,13 @@ from api import v1, views
 app_name = "api"
 
 # The Team API speaks the contract's paths under /v1/ (no trailing slash, as the SDK sends them). The fixed words
-# (edits, extensions) come before the {video_id} routes they would otherwise match.
+# (edits, extensions, characters) come before the {video_id} routes they would otherwise match.
 v1_patterns = [
     path("v1/videos", v1.videos, name="videos"),
     path("v1/videos/edits", v1.edits, name="edits"),
     path("v1/videos/extensions", v1.extensions, name="extensions"),
+    path("v1/videos/characters", v1.characters, name="characters"),
+    path("v1/videos/characters/<str:character_id>", v1.character, name="character"),
     path("v1/videos/<str:video_id>", v1.video, name="video"),
     path("v1/videos/<str:video_id>/content", v1.content, name="content"),
     path("v1/videos/<str:video_id>/remix", v1.remix, name="remix"),

@@ -25,15 +25,17 @@ from accounts.access import Role, require_role
 from api import auth, payloads, ratelimit
 from api.errors import ApiError, invalid_type, invalid_value, json_type, not_found
 from api.models import ApiToken
-from api.selectors import videos_for_token
+from api.selectors import characters_for_token, characters_offered, videos_for_token
 from assets.serving import serve
 from audit import services as audit
+from characters import services as cast
+from characters.models import MAX_PER_VIDEO, Character
 from providers import selectors as providers
 from quotas.services import PERIOD_WORD, QuotaExceeded, when
 from videos import images, services
 from videos.models import Video
 from videos.sora.catalog import CONTENT, DEFAULT_MODEL, DEFAULT_SIZE
-from videos.sora.simulator.bodies import IMAGE_URL_MAX_LENGTH, Body
+from videos.sora.simulator.bodies import IMAGE_URL_MAX_LENGTH, Body, check_storable
 from videos.sora.simulator.dialects import prompt as contract_prompt
 
 log = logging.getLogger(__name__)
@@ -295,6 +297,7 @@ def videos(request: HttpRequest, *, token: ApiToken) -> HttpResponse:
 
 def _create(request: HttpRequest, token: ApiToken) -> HttpResponse:
     body = _parse(request)
+    _gather_form_characters(request, body)
     body.reject_unknown(CREATE_FIELDS)
     prompt = contract_prompt(body)
     actor = auth.actor_for(request, token)
@@ -303,6 +306,9 @@ def _create(request: HttpRequest, token: ApiToken) -> HttpResponse:
         parent = _video_of(token, body.fields["remix_video_id"], param="remix_video_id")
         if body.files.get("input_reference") is not None or body.fields.get("input_reference") is not None:
             raise ApiError(400, "A remix takes no input_reference.", param="input_reference", code="invalid_value")
+        if body.fields.get("characters") is not None:
+            raise ApiError(400, "A remix takes no characters: it keeps those of the video it remixes.",
+                           param="characters", code="invalid_value")  # fmt: skip
         try:
             child = services.video_remix(actor=actor, parent=parent, prompts=[prompt])[0]
         except QuotaExceeded:
@@ -310,16 +316,14 @@ def _create(request: HttpRequest, token: ApiToken) -> HttpResponse:
         except ValidationError as exc:
             raise _validation_error(exc, "remix_video_id") from None
         return _video_response(child)
-    if body.fields.get("characters") is not None:
-        raise ApiError(400, "Characters are not supported by this studio.", param="characters",
-                       code="unsupported_parameter")  # fmt: skip
     spec = _model(body)
     size = _size(body, spec)
     seconds = _seconds(body, spec)
+    picked = _characters(body, token)
     reference = _reference(body, size)
     video = services.video_submit(
         actor=actor, project=token.project, prompt=prompt, model=spec, size=size, seconds=int(seconds),
-        input_reference=reference, input_fit=Video.Fit.COVER if reference is not None else "",
+        input_reference=reference, input_fit=Video.Fit.COVER if reference is not None else "", characters=picked,
     )  # fmt: skip
     return _video_response(video)
 
@@ -459,3 +463,99 @@ def extensions(request: HttpRequest, *, token: ApiToken) -> HttpResponse:
         raise _validation_error(exc, "video") from None
     return _video_response(child)
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# Characters (contract 3.7): the project's cast, made in the studio and sent to a provider on a video's start
+# ---------------------------------------------------------------------------------------------------------------
+FORM_CHARACTER_KEY = "characters[][id]"  # how the SDK flattens extra_body={"characters": [{"id": ...}]} in multipart
+
+
+def _gather_form_characters(request: HttpRequest, body: Body) -> None:
+    """A multipart create names its characters as the SDK flattens them (`characters[][id]`, once per character) or
+    as one JSON text field `characters`; either becomes the JSON shape `[{"id": ...}]` in `body.fields`."""
+    if body.is_json:
+        return
+    if FORM_CHARACTER_KEY in body.fields:
+        if "characters" in body.fields:
+            raise ApiError(400, "Send the characters once: as 'characters' or as 'characters[][id]', not both.",
+                           param="characters", code="invalid_value")  # fmt: skip
+        ids = request.POST.getlist(FORM_CHARACTER_KEY)
+        for value in ids:
+            check_storable(value, "characters")
+        del body.fields[FORM_CHARACTER_KEY]
+        body.fields["characters"] = [{"id": value} for value in ids]
+    elif isinstance(body.fields.get("characters"), str):
+        try:
+            body.fields["characters"] = json.loads(body.fields["characters"])
+        except ValueError:
+            raise ApiError(400, "Invalid 'characters': expected a JSON array like [{\"id\": \"char_...\"}].",
+                           param="characters", code="invalid_value") from None  # fmt: skip
+
+
+def _characters(body: Body, token: ApiToken) -> list[Character]:
+    """The characters a create names (`[{"id": "char_..."}]`, at most 2), each a character of the token's project
+    by the studio's id; a 400 naming `characters` for anything else. The provider's rule is video_submit's."""
+    value = body.fields.get("characters")
+    if value is None:
+        return []
+    shape = 'expected an array of at most 2 objects like {"id": "char_..."}'
+    if not isinstance(value, list) or not all(
+        isinstance(item, dict) and set(item) == {"id"} and isinstance(item["id"], str) for item in value
+    ):
+        raise ApiError(400, f"Invalid 'characters': {shape}.", param="characters", code="invalid_value")
+    if len(value) > MAX_PER_VIDEO:
+        raise ApiError(400, f"Invalid 'characters': a video can have at most {MAX_PER_VIDEO} characters; "
+                            f"{len(value)} were given.", param="characters", code="invalid_value")  # fmt: skip
+    picked = []
+    for item in value:
+        found = None
+        public_id = payloads.character_public_id_of(item["id"])
+        if public_id is not None:
+            found = characters_for_token(token).filter(public_id=public_id).first()
+        if found is None:
+            raise ApiError(400, f"Invalid 'characters': no character found with id '{item['id']}' in this "
+                                "project.", param="characters", code="invalid_value")  # fmt: skip
+        picked.append(found)
+    return picked
+
+
+@endpoint(POST=WRITE)
+def characters(request: HttpRequest, *, token: ApiToken) -> HttpResponse:
+    """A character of the token's project from an MP4 clip (the cast page's checks and size cap): made in the
+    studio now, and on a provider when a video there first uses it."""
+    if not characters_offered():
+        raise ApiError(400, "None of this studio's providers has characters, so it takes none.", param=None,
+                       code="unsupported_parameter")  # fmt: skip
+    limit = cast.clip_max_bytes()
+    body = Body.parse(request, limits={"video": limit})
+    body.reject_unknown({"name", "video"})
+    name = body.fields.get("name")
+    if name is None:
+        raise ApiError(400, "Missing required parameter: 'name'.", param="name", code="missing_required_parameter")
+    if not isinstance(name, str):
+        raise invalid_type("name", "a string", json_type(name))
+    clip = body.files.get("video")
+    if clip is None:
+        if "video" in body.fields:
+            raise invalid_type("video", "a file", json_type(body.fields["video"]) if body.is_json else "a string")
+        raise ApiError(400, "Missing required parameter: 'video'.", param="video", code="missing_required_parameter")
+    try:
+        made = cast.character_create_from_upload(actor=auth.actor_for(request, token), project=token.project,
+                                                 name=name, clip=clip)  # fmt: skip
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            name_, errors = next(iter(exc.error_dict.items()))
+            param = {"clip": "video", "name": "name"}.get(name_)
+            raise ApiError(400, " ".join(ValidationError(errors).messages), param=param,
+                           code="invalid_value") from None  # fmt: skip
+        raise _validation_error(exc, "video") from None
+    return _json(payloads.character(made))
+
+
+@endpoint(GET=READ)
+def character(request: HttpRequest, character_id: str, *, token: ApiToken) -> HttpResponse:
+    public_id = payloads.character_public_id_of(character_id)
+    found = characters_for_token(token).filter(public_id=public_id).first() if public_id is not None else None
+    if found is None:
+        raise ApiError(404, f"No character found with id '{character_id}'.", param="character_id")
+    return _json(payloads.character(found))

@@ -18,6 +18,7 @@ def test_it_works(client, alice, settings):
     page = r.content.decode()
     assert 'OpenAI(base_url="http://studio.example.org/v1"' in page
     assert "create_and_poll" in page and 'data-copy="#snippet-python"' in page
+    assert "create_character" in page and 'extra_body={"characters"' in page
     assert reverse("api:tokens") in page and reverse("api:openapi") in page
 
 
