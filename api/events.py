@@ -39,10 +39,15 @@ def token_revoked(token: ApiToken, *, actor: Actor) -> None:
 
 def token_refused(token: ApiToken | None, *, request: HttpRequest, reason: str) -> None:
     """A request carried a token that was refused (missing, unknown, revoked, expired, user inactive, not a
-    member). `token` is None when no row matched; a request with no token at all is not recorded."""
+    member). `token` is None when no row matched; a request with no token at all is not recorded, nor more than
+    `ratelimit.REFUSALS_RECORDED` refusals per address and window."""
+    from api import ratelimit
+
     if reason == "missing":
         return
     address = client_address(request)
+    if not ratelimit.refusal_worth_recording(address):
+        return
     if token is None:
         actor = Actor(ActorKind.TOKEN, None, "unknown token", address)
         audit.record(actor=actor, action="token.use", outcome=audit.REFUSED, reason=reason,

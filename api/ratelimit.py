@@ -12,19 +12,35 @@ from api.errors import ApiError
 from api.models import ApiToken
 
 
+def _count(what: str, window: int, now: float) -> tuple[int, int]:
+    """(this request's number in its window, the window's slot) for a key such as a token's id."""
+    slot = int(now // window)
+    key = f"rate:{what}:{window}:{slot}"
+    cache = caches["api"]
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        return cache.incr(key), slot
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        return 1, slot
+
+
+# Refused tokens are recorded in the audit log at most this many times per address and window; a script hammering
+# with a bad token is not an unbounded stream of rows (each refusal is still a 401).
+REFUSALS_RECORDED = 10
+
+
+def refusal_worth_recording(address: str, now: float | None = None) -> bool:
+    window = settings.API_RATE_WINDOW_SECONDS
+    count, _ = _count(f"refused:{address or '-'}", window, time.time() if now is None else now)
+    return count <= REFUSALS_RECORDED
+
+
 def check(token: ApiToken, now: float | None = None) -> None:
     """Count this request; past the limit, a 429 with `retry-after` (the seconds until the window ends)."""
     limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW_SECONDS
     now = time.time() if now is None else now
-    slot = int(now // window)
-    key = f"rate:{token.public_id.hex}:{window}:{slot}"
-    cache = caches["api"]
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
+    count, slot = _count(token.public_id.hex, window, now)
     if count > limit:
         retry_after = max(1, math.ceil((slot + 1) * window - now))
         raise ApiError(

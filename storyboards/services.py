@@ -208,6 +208,8 @@ def _submit_arguments(shot: Shot) -> dict:
 
 
 def _record_take(*, actor: Actor, shot: Shot, video: Video, parent: Take | None = None) -> Take:
+    if video.project_id != shot.storyboard.project_id:  # never a take of another project's video (its viewers differ)
+        raise ValidationError("That video belongs to another project.")
     existing = Take.objects.filter(shot=shot, video=video).first()
     if existing is not None:  # a repeated submit (the same token) found the video the first one made
         return existing

@@ -62,10 +62,15 @@ def _check_shape(spec: ProviderModel, size: str, seconds: int) -> None:
         raise ValidationError({"seconds": f"{spec.name} makes videos of {', '.join(spec.offered_seconds)} seconds."})
 
 
-def _existing_for_token(owner, submit_token: uuid.UUID | None) -> list[Video]:
+def _existing_for_token(owner, submit_token: uuid.UUID | None, *, project, parent: Video | None = None) -> list[Video]:
+    """The videos a repeated submit (a double click, a resent form) already made: only ever the same project's (and
+    the same parent's), so a token copied from another form never hands back a video of elsewhere."""
     if submit_token is None:
         return []
-    return list(Video.objects.filter(owner=owner, submit_token=submit_token).order_by("id"))
+    found = list(Video.objects.filter(owner=owner, submit_token=submit_token).order_by("id"))
+    if any(v.project_id != project.id or (parent is not None and v.remixed_from_id != parent.id) for v in found):
+        raise ValidationError("This form was already sent for another video. Reload the page and try again.")
+    return found
 
 
 def _enqueue_dispatch() -> None:
@@ -112,7 +117,7 @@ def _video_submit(
 
     require_actor_role(actor, project, Role.EDITOR)
     owner = actor.user
-    existing = _existing_for_token(owner, submit_token)
+    existing = _existing_for_token(owner, submit_token, project=project)
     if existing:
         return existing[0]
     prompt = _clean_prompt(prompt)
@@ -146,7 +151,9 @@ def _save_new(videos: list[Video]) -> list[Video]:
             quotas.reserve(videos)
     except IntegrityError:
         # The same submit token raced in from a double click: the first one won.
-        existing = _existing_for_token(videos[0].owner, videos[0].submit_token)
+        existing = _existing_for_token(
+            videos[0].owner, videos[0].submit_token, project=videos[0].project, parent=videos[0].remixed_from
+        )
         if existing:
             return existing
         raise
@@ -207,7 +214,7 @@ def _spawn(
     parent's), `charged_seconds` what the registry prices (default their length)."""
     require_actor_role(actor, parent.project, Role.EDITOR)
     owner = owner if actor.is_staff and owner is not None else actor.user
-    existing = _existing_for_token(owner, submit_token)
+    existing = _existing_for_token(owner, submit_token, project=parent.project, parent=parent)
     if existing:
         return existing
     child_check(parent, operation, now or timezone.now())

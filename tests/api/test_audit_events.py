@@ -41,13 +41,13 @@ def test_refused_tokens_are_recorded_with_the_reason_but_not_a_request_without_o
     ApiClient(None).get("/v1/videos")
     assert not Entry.objects.filter(action="token.use").exists()
 
-    ApiClient(token[:-4] + "xxxx").get("/v1/videos")
+    ApiClient(token[:-4] + "xxxx").get("/v1/videos", REMOTE_ADDR="2001:db8::1:" + row.prefix[:4])
     unknown = only("token.use", reason="invalid")
     assert (unknown.outcome, unknown.actor, unknown.via, unknown.target_type) == ("refused", None, "token", "")
 
     row.revoked_at = row.created_at
     row.save(update_fields=["revoked_at"])
-    ApiClient(token).get("/v1/videos")
+    ApiClient(token).get("/v1/videos", REMOTE_ADDR="2001:db8::2:" + row.prefix[:4])
     revoked = only("token.use", reason="revoked")
     assert (revoked.outcome, revoked.actor, revoked.target_id, revoked.project) == (
         "refused", alice, str(row.public_id), project)
@@ -68,3 +68,14 @@ def test_a_download_with_a_token_is_recorded_once_and_reads_are_not(alice, proje
     assert (download.actor, download.via, download.target_id) == (alice, "token", str(video.public_id))
     assert row.prefix in download.via_label
     assert set(Entry.objects.values_list("action", flat=True)) - {"project.create"} == {"token.create", "video.download"}
+
+
+def test_a_flood_of_bad_tokens_from_one_address_records_only_the_first_few(alice, project):
+    import secrets
+
+    from api.ratelimit import REFUSALS_RECORDED
+
+    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"  # its own (the counts live in a shared cache)
+    for _ in range(REFUSALS_RECORDED + 15):
+        assert ApiClient("sst_abcdefgh_" + "x" * 40).get("/v1/videos", REMOTE_ADDR=address).status_code == 401
+    assert Entry.objects.filter(action="token.use", ip_address=address).count() == REFUSALS_RECORDED

@@ -282,3 +282,25 @@ def test_a_child_made_on_the_video_page_can_be_added_as_a_take_of_its_parents_sh
     again = services.take_adopt(actor=Actor.of_user(alice), shot=shot, video=child)
     assert (adopted.number, adopted.parent, again.id) == (2, take, adopted.id)
     assert selectors.adoptable_children(selectors.shots_with_takes(board)) == {}
+
+
+def test_a_submit_token_of_another_projects_video_never_makes_it_a_take_here(board, bob, seeded_models):
+    """A form's hidden token copied from another project (where bob also edits) must not hand that project's video
+    to this board, whose viewers are not that project's."""
+    import uuid
+
+    from accounts.services import project_create
+    from videos import services as videos
+
+    elsewhere = project_create(actor=Actor.of_user(bob), name="Elsewhere")
+    token = uuid.uuid4()
+    theirs = videos.video_submit(actor=Actor.of_user(bob), project=elsewhere, prompt="A secret", model="sora-2",
+                                 size=board.size, seconds=4, submit_token=token)  # fmt: skip
+    shot = add_shot(board)
+
+    with pytest.raises(ValidationError, match="already sent for another video"):
+        services.shot_generate(actor=Actor.of_user(bob), shot=shot, submit_token=token)
+    assert not Take.objects.exists()
+    assert list(Video.objects.values_list("id", flat=True)) == [theirs.id]
+    with pytest.raises(ValidationError, match="another project"):
+        services._record_take(actor=Actor.of_user(bob), shot=shot, video=theirs)

@@ -151,3 +151,23 @@ def test_the_form_offers_only_what_the_providers_probe_saw_the_model_take(client
     assert 'value="1280x720"' in page and 'value="720x1280"' not in page
     assert 'value="8"' in page and 'value="12"' not in page
     assert refused.status_code == 400 and not Video.objects.exists()
+
+
+def test_a_submit_token_from_another_projects_form_is_refused_not_answered_with_that_video(client, alice, project):
+    import uuid
+
+    from accounts.actors import Actor
+    from accounts.services import project_create
+
+    client.force_login(alice)
+    token = str(uuid.uuid4())
+    other = project_create(actor=Actor.of_user(alice), name="Other film")
+    first = _post(client, other, submit_token=token)
+    theirs = Video.objects.get()
+    assert first.status_code == 302
+
+    again = _post(client, project, submit_token=token)
+
+    assert again.status_code == 400
+    assert "already sent for another video" in str(again.context["form"].non_field_errors())
+    assert list(Video.objects.all()) == [theirs]
