@@ -125,13 +125,20 @@ def build(size: int, log) -> None:
                 model = rng.choice(("sora-2", "sora-2-pro"))
                 videos.append(
                     Video(
-                        project=project, owner=owner, created_by=owner, provider=provider, prompt=_prompt(rng),
-                        model=model, size="1280x720", seconds=seconds,
+                        project=project,
+                        owner=owner,
+                        created_by=owner,
+                        provider=provider,
+                        prompt=_prompt(rng),
+                        model=model,
+                        size="1280x720",
+                        seconds=seconds,
                         status=Video.Status.IN_PROGRESS if unfinished else Video.Status.COMPLETED,
                         progress=rng.randint(1, 99) if unfinished else 100,
                         upstream_id=f"video_{uuid.uuid4().hex}",
                         estimated_cost=Decimal("0.10") * seconds * (3 if model == "sora-2-pro" else 1),
-                        created_at=created, submitted_at=created,
+                        created_at=created,
+                        submitted_at=created,
                         completed_at=None if unfinished else created + timedelta(seconds=40),
                         archived_at=None if unfinished else created + timedelta(seconds=45),
                     )  # fmt: skip
@@ -145,15 +152,28 @@ def build(size: int, log) -> None:
                         for kind, ext, ctype in (("video", "mp4", "video/mp4"), ("thumbnail", "webp", "image/webp")):
                             assets.append(
                                 Asset(
-                                    video=v, kind=kind, file=f"videos/{v.public_id}/{kind}.{ext}", content_type=ctype,
-                                    bytes=1000, sha256="0" * 64, origin="provider", provider=provider,
+                                    video=v,
+                                    kind=kind,
+                                    file=f"videos/{v.public_id}/{kind}.{ext}",
+                                    content_type=ctype,
+                                    bytes=1000,
+                                    sha256="0" * 64,
+                                    origin="provider",
+                                    provider=provider,
                                 )  # fmt: skip
                             )
                     charges.append(
                         QuotaCharge(
-                            item_id=v.id, user_id=v.owner_id, project_id=v.project_id, model=v.model, seconds=v.seconds,
-                            cost_micros=int(v.estimated_cost * 1_000_000), created_at=v.created_at,
-                            state=QuotaCharge.State.RESERVED if v.status != Video.Status.COMPLETED else QuotaCharge.State.SETTLED,
+                            item_id=v.id,
+                            user_id=v.owner_id,
+                            project_id=v.project_id,
+                            model=v.model,
+                            seconds=v.seconds,
+                            cost_micros=int(v.estimated_cost * 1_000_000),
+                            created_at=v.created_at,
+                            state=QuotaCharge.State.RESERVED
+                            if v.status != Video.Status.COMPLETED
+                            else QuotaCharge.State.SETTLED,
                         )  # fmt: skip
                     )
                 Asset.objects.bulk_create(assets)

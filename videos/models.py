@@ -144,6 +144,9 @@ class Video(models.Model):
                 fields=["lease_until"], name="videos_leased_idx", condition=Q(status__in=["submitting", "archiving"])
             ),
             models.Index(fields=["project", "-created_at"], name="videos_project_recent_idx"),
+            # The galleries' other orders, walked from their first page on (keyset pages: "after this video").
+            models.Index(fields=["-estimated_cost", "-created_at", "-id"], name="videos_by_cost_idx"),
+            models.Index(fields=["-seconds", "-created_at", "-id"], name="videos_by_length_idx"),
         ]
 
     def __str__(self) -> str:
