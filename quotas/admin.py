@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q, Sum
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
