@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 from accounts.actors import Actor
 from accounts.models import Project
 from config.admin_base import ReadOnlyAdmin
-from providers.models import ProviderModel
+from providers.models import Provider, ProviderModel
 from videos import search, services, tasks
 from videos.lifecycle import upstream_key
 from videos.models import Lease, Video, WebhookEvent
@@ -161,7 +161,8 @@ class VideoAdmin(admin.ModelAdmin):
         # The prompt's matches as ids (the newest SEARCH_MAX): an OR with a subquery would scan every video.
         matches = search.matching(Video.objects.all(), term).order_by("-id").values_list("id", flat=True)
         found = Q(id__in=list(matches[:SEARCH_MAX]))
-        found |= Q(upstream_key=upstream_key(term))
+        # (provider, upstream_key) is the index: every provider, so the OR below can walk indexes, not the table
+        found |= Q(provider_id__in=Provider.objects.values("id"), upstream_key=upstream_key(term))
         try:
             found |= Q(public_id=uuid.UUID(term))
         except ValueError:
