@@ -76,4 +76,12 @@ class Migration(migrations.Migration):
             model_name="video",
             index=models.Index(fields=["-seconds", "-created_at", "-id"], name="videos_by_length_idx"),
         ),
+        migrations.AddIndex(
+            model_name="video",
+            index=models.Index(
+                condition=models.Q(("remixed_from__isnull", False)),
+                fields=["remixed_from", "created_at"],
+                name="videos_remixes_idx",
+            ),
+        ),
     ]
