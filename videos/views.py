@@ -36,7 +36,7 @@ FILES = ("video", "thumbnail", "spritesheet", "reference")
 
 
 def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
-    memberships = selectors.memberships_of(request.user)
+    memberships = selectors.memberships_of(request.user) if project is None else []
     if project is not None:
         owners = selectors.project_owners(project).values_list("username", flat=True)
         writable = []  # this page offers "New video" in its own project only
@@ -50,7 +50,7 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
     page = selectors.gallery_page(
         request.user, project=project, filters=filters, page=request.GET.get("page"),
         after=request.GET.get("after", ""), before=request.GET.get("before", ""), per_page=PAGE_SIZE,
-        project_ids=[m.project_id for m in memberships],
+        project_ids=[m.project_id for m in memberships] if project is None else None,
     )  # fmt: skip
     page_obj = page.numbered
     ctx = {
