@@ -73,7 +73,8 @@ def gallery(user: User, *, project: Project | None = None, filters: GalleryFilte
     if filters.q:
         qs = search.matching(qs, filters.q)
     order = GALLERY_SORTS.get(filters.sort, GALLERY_SORTS["newest"])[1]
-    return qs.select_related("project", "owner", "remixed_from", "provider").prefetch_related("assets").order_by(*order)
+    # What a card shows: its project and owner, and its files (a card names a parent only by its id).
+    return qs.select_related("project", "owner").prefetch_related("assets").order_by(*order)
 
 
 # ---------------------------------------------------------------------------------------------------------------
