@@ -578,6 +578,9 @@ SORA_START_ATTEMPTS = env_int("SORA_START_ATTEMPTS", 5, minimum=1, maximum=50)
 # Adaptive polling bounds (seconds): slow while far from done, faster near the end, never below the minimum.
 POLL_MIN_SECONDS = env_float("POLL_MIN_SECONDS", 2.0, minimum=0.05)
 POLL_MAX_SECONDS = env_float("POLL_MAX_SECONDS", 15.0, minimum=0.05)
+# With a provider's webhooks configured, polling is a safety net: a first look after the expected render time,
+# then one every this many seconds (a lost delivery is noticed this late at worst).
+POLL_WEBHOOK_SECONDS = env_float("POLL_WEBHOOK_SECONDS", 300.0, minimum=1.0)
 # The clock (videos.tasks.tick) reconciles what dead workers left this often while it runs.
 RECONCILE_EVERY_SECONDS = env_float("RECONCILE_EVERY_SECONDS", 5.0, minimum=0.5)
 # One poller task follows jobs for this long, then hands over to a fresh task (the schedule also starts one).

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -242,6 +243,21 @@ def usage_rows(start: datetime, end: datetime) -> dict[str, list[dict]]:
     return result
 
 
+REPORT_CACHE_SECONDS = 600
+
+
+def usage_rows_cached(start: datetime, end: datetime) -> tuple[dict[str, list[dict]], datetime]:
+    """usage_rows, kept in the cache until the ledger changes (its last change, one index probe, is part of the key)
+    or for REPORT_CACHE_SECONDS (names of users and projects may change meanwhile); and when it was computed."""
+    changed = QuotaCharge.objects.aggregate(last=Max("updated_at"))["last"]
+    key = f"quotas:usage:{start.isoformat()}:{end.isoformat()}:{changed.isoformat() if changed else '-'}"
+    hit = cache.get(key)
+    if hit is None:
+        hit = (usage_rows(start, end), timezone.now())
+        cache.set(key, hit, REPORT_CACHE_SECONDS)
+    return hit
+
+
 def bar_chart(rows: list[dict], value: str, fmt=str, width: int = 560, bar: int = 22) -> dict:
     """Geometry for a horizontal SVG bar chart, drawn by the template (no JavaScript)."""
     top = max((row[value] for row in rows), default=0) or 1
@@ -280,8 +296,8 @@ def usage_report(request):
         else:
             status = 400
     start, end = services.period_bounds(period, datetime.combine(day, time(12), tzinfo=UTC))
-    data = usage_rows(start, end)
     if request.GET.get("format") == "csv" and status == 200:
+        data = usage_rows(start, end)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="usage-{period}-{start:%Y-%m-%d}.csv"'
         writer = csv.writer(response)
@@ -293,6 +309,7 @@ def usage_report(request):
                          f"{row['spend']:.2f}", f"{row['settled']:.2f}", f"{row['reserved']:.2f}"]  # fmt: skip
                 writer.writerow([csv_cell(cell) for cell in cells])
         return response
+    data, as_of = usage_rows_cached(start, end)
     totals = defaultdict(Decimal)
     for row in data["model"]:
         for k in ("videos", "seconds", "spend"):
@@ -318,5 +335,6 @@ def usage_report(request):
         "totals": {"videos": int(totals["videos"]), "seconds": int(totals["seconds"]), "spend": totals["spend"]},
         "date_value": request.GET.get("date", "") if form.is_bound else f"{day:%Y-%m-%d}",
         "csv_url": f"{reverse('admin:quotas_usage_report')}?{query}&format=csv",
+        "as_of": as_of,
     }
     return TemplateResponse(request, "admin/quotas/usage.html", ctx, status=status)

@@ -298,6 +298,8 @@ class QuotaCharge(models.Model):
         indexes = [
             # The usage page: "charges created in a period" (WHERE created_at >= .. AND created_at < ..).
             models.Index(fields=["created_at"], name="quotas_charge_created_idx"),
+            # The usage page's cache key: "when did the ledger last change" (MAX(updated_at), one index probe).
+            models.Index(fields=["updated_at"], name="quotas_charge_updated_idx"),
         ]
 
 

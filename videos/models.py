@@ -144,6 +144,14 @@ class Video(models.Model):
                 fields=["lease_until"], name="videos_leased_idx", condition=Q(status__in=["submitting", "archiving"])
             ),
             models.Index(fields=["project", "-created_at"], name="videos_project_recent_idx"),
+            # The galleries' other orders, walked from their first page on (keyset pages: "after this video").
+            models.Index(fields=["-estimated_cost", "-created_at", "-id"], name="videos_by_cost_idx"),
+            models.Index(fields=["-seconds", "-created_at", "-id"], name="videos_by_length_idx"),
+            # The family tree: "the remixes of these videos" (the plain FK index is all NULLs to a planner's
+            # statistics, so SQLite walked the project's videos instead).
+            models.Index(
+                fields=["remixed_from", "created_at"], name="videos_remixes_idx", condition=Q(remixed_from__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

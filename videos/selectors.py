@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
-from accounts.models import Project, User
+from accounts.models import Membership, Project, User
+from videos import search
 from videos.models import Video
 
 
 def videos_visible_to(user: User) -> QuerySet[Video]:
-    """Videos of the user's projects (deleted ones, kept only as lineage tombstones, are not listed)."""
-    return Video.objects.filter(project__memberships__user=user, deleted_at__isnull=True)
+    """Videos of the user's projects (deleted ones, kept only as lineage tombstones, are not listed).
+
+    The projects come first, as a subquery on the user's memberships (`project_id IN (SELECT ...)`): each database
+    can then walk the videos in the page's order along an index and stop after one page, instead of joining every
+    visible video to the memberships and sorting them all."""
+    return Video.objects.filter(project__in=_project_ids_of(user), deleted_at__isnull=True)
+
+
+def _project_ids_of(user: User) -> QuerySet:
+    return Membership.objects.filter(user=user).values("project_id")
 
 
 # Gallery orders: name -> (label, ORDER BY). Ties fall back to newest first.
@@ -58,9 +71,152 @@ def gallery(user: User, *, project: Project | None = None, filters: GalleryFilte
     if filters.until:
         qs = qs.filter(created_at__date__lte=filters.until)
     if filters.q:
-        qs = qs.filter(prompt__icontains=filters.q)
+        qs = search.matching(qs, filters.q)
     order = GALLERY_SORTS.get(filters.sort, GALLERY_SORTS["newest"])[1]
-    return qs.select_related("project", "owner", "remixed_from", "provider").prefetch_related("assets").order_by(*order)
+    # What a card shows: its project and owner, and its files (a card names a parent only by its id).
+    return qs.select_related("project", "owner").prefetch_related("assets").order_by(*order)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Gallery pages: numbered while the list is short, "newer / older" by position (keyset) past that
+# ---------------------------------------------------------------------------------------------------------------
+# Up to this many videos a list is counted exactly and its pages numbered (an OFFSET of at most this many rows is
+# cheap); past it, pages go by position: the rows after (or before) one video in the list's order, along an index.
+COUNT_EXACT_UP_TO = 1000
+PROJECT_COUNT_SECONDS = 300  # how long a project's video count is kept for "about N" labels
+
+
+class _RowLessThan(TupleLessThan):
+    """(a, b, c) < (x, y, z) as the database's own row comparison, which walks an index (Django spells it out as
+    ORs on SQLite, which SQLite cannot use an index for; SQLite has had row values since 3.15)."""
+
+    def as_sql(self, compiler, connection):
+        return super(TupleLessThan, self).as_sql(compiler, connection)
+
+
+class _RowGreaterThan(TupleGreaterThan):
+    def as_sql(self, compiler, connection):
+        return super(TupleGreaterThan, self).as_sql(compiler, connection)
+
+
+def _keyset(qs: QuerySet[Video], order: tuple[str, ...], boundary: Video, *, after: bool) -> QuerySet[Video]:
+    """The rows strictly after (or before) `boundary` in `order` (every field of an order has the same direction)."""
+    names = [f.lstrip("-") for f in order]
+    descending = order[0].startswith("-")
+    lookup = _RowLessThan if descending == after else _RowGreaterThan
+    values = [getattr(boundary, n) for n in names]
+    return qs.filter(lookup(Tuple(*[F(n) for n in names]), tuple(values)))
+
+
+def _reversed(order: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in order)
+
+
+@dataclass
+class GalleryPage:
+    videos: list[Video]
+    count: int | None  # exact, when known
+    count_label: str  # "37", "about 100,000" or "more than 1,000"
+    numbered: Page | None = None  # short lists: the page of their numbered pages
+    number: int = 1
+    before: str = ""  # public id of the first video shown (the page before ends there), "" on the first page
+    after: str = ""  # public id of the last video shown (the next page starts after it), "" on the last page
+    is_first: bool = True
+    is_last: bool = True
+    sort: str = "newest"
+
+    @property
+    def steps(self) -> tuple[str, str, str, str]:
+        """Words for the first, previous, next and last links in this order."""
+        return STEP_WORDS.get(self.sort, ("First", "Previous", "Next", "Last"))
+
+
+STEP_WORDS = {"newest": ("Newest", "Newer", "Older", "Oldest"), "oldest": ("Oldest", "Older", "Newer", "Newest")}
+
+
+def project_video_counts(project_ids: list[int]) -> dict[int, int]:
+    """How many (not deleted) videos each project has, kept in the cache for a few minutes: the "about N" of long
+    lists. One grouped count over the projects' index for the ones not cached."""
+    keys = {pid: f"videos:project-count:{pid}" for pid in project_ids}
+    cached = cache.get_many(list(keys.values()))
+    counts = {pid: cached[key] for pid, key in keys.items() if key in cached}
+    missing = [pid for pid in project_ids if pid not in counts]
+    if missing:
+        rows = (
+            Video.objects.filter(project_id__in=missing, deleted_at__isnull=True)
+            .values("project_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        fresh = {pid: 0 for pid in missing} | {row["project_id"]: row["n"] for row in rows}
+        cache.set_many({keys[pid]: n for pid, n in fresh.items()}, PROJECT_COUNT_SECONDS)
+        counts |= fresh
+    return counts
+
+
+def gallery_page(
+    user: User,
+    *,
+    project: Project | None = None,
+    filters: GalleryFilters = GalleryFilters(),
+    page: str | None = None,
+    after: str = "",
+    before: str = "",
+    per_page: int = 24,
+    project_ids: list[int] | None = None,
+) -> GalleryPage:
+    """One page of a gallery in constant queries whatever its length.
+
+    A list of at most COUNT_EXACT_UP_TO videos is counted and numbered (`page`). A longer one is paged by position:
+    `after` / `before` name the video the page starts after / ends before, `page="last"` is the oldest end. Its
+    count is then "about N" (the cached per-project counts, for a list without filters) or "more than 1,000".
+    `project_ids`: the user's projects when the caller has them (for the estimate)."""
+    qs = gallery(user, project=project, filters=filters)
+    order = GALLERY_SORTS.get(filters.sort, GALLERY_SORTS["newest"])[1]
+    bounded = qs.order_by()[: COUNT_EXACT_UP_TO + 1].count()
+    if bounded <= COUNT_EXACT_UP_TO and not (after or before):
+        paginator = Paginator(qs, per_page)
+        paginator.count = bounded  # a cached_property: not counted again
+        p = paginator.get_page(page)
+        return GalleryPage(
+            videos=list(p.object_list), count=bounded, count_label=f"{bounded:,}", numbered=p,
+            number=p.number, is_first=not p.has_previous(), is_last=not p.has_next(),
+        )  # fmt: skip
+    if bounded <= COUNT_EXACT_UP_TO:
+        count, label = bounded, f"{bounded:,}"
+    elif replace(filters, sort="newest") == GalleryFilters():  # no filter, not "mine": the projects' counts
+        ids = [project.id] if project is not None else project_ids
+        if ids is None:
+            ids = list(Membership.objects.filter(user=user).values_list("project_id", flat=True))
+        estimate = sum(project_video_counts(ids).values())
+        count, label = None, f"about {max(estimate, bounded):,}"
+    else:
+        count, label = None, f"more than {COUNT_EXACT_UP_TO:,}"
+    boundary = None
+    if after or before:
+        try:
+            boundary = Video.objects.filter(
+                project__in=_project_ids_of(user), public_id=after or before
+            ).only(*[f.lstrip("-") for f in order]).first()
+        except ValidationError:
+            boundary = None
+    if boundary is not None and after:
+        rows = list(_keyset(qs, order, boundary, after=True)[: per_page + 1])
+        videos, first, last = rows[:per_page], False, len(rows) <= per_page
+    elif boundary is not None:
+        rows = list(_keyset(qs.order_by(*_reversed(order)), _reversed(order), boundary, after=True)[: per_page + 1])
+        videos, first, last = rows[:per_page][::-1], len(rows) <= per_page, False
+    elif page == "last":
+        rows = list(qs.order_by(*_reversed(order))[:per_page])
+        videos, first, last = rows[::-1], len(rows) < per_page and count is not None, True
+    else:
+        rows = list(qs[: per_page + 1])
+        videos, first, last = rows[:per_page], True, len(rows) <= per_page
+    return GalleryPage(
+        videos=videos, count=count, count_label=label, is_first=first, is_last=last,
+        before="" if first or not videos else str(videos[0].public_id),
+        after="" if last or not videos else str(videos[-1].public_id), sort=filters.sort,
+    )  # fmt: skip
 
 
 BRANCH_LETTERS = "bcdefghijklmnopqrstuvwxyz"
@@ -176,6 +332,26 @@ def lineage(video: Video) -> tuple[Node, list[Video]]:
                 child.branch, child.branch_start = _branch_name(branches), child
         stack.extend(reversed(node.children))
     return root, ancestors
+
+
+def videos_for_status(user: User, public_ids: list[str]) -> QuerySet[Video]:
+    """The live-progress endpoint's videos: the asked ones the user may see, with what their fragments show."""
+    return (
+        videos_visible_to(user)
+        .filter(public_id__in=public_ids)
+        .select_related("project", "owner", "provider", "remixed_from")
+        .prefetch_related("assets")
+    )
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships with their projects, by project name (one query)."""
+    return list(Membership.objects.filter(user=user).select_related("project").order_by("project__name"))
+
+
+def people_of_my_projects(user: User) -> QuerySet[User]:
+    """Everyone in any of the user's projects (the gallery's "made by" filter)."""
+    return User.objects.filter(memberships__project__in=_project_ids_of(user)).distinct().order_by("username")
 
 
 def project_owners(project: Project) -> QuerySet[User]:

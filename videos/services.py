@@ -562,9 +562,15 @@ def poll_delay(video: Video, remote_poll_after_ms: int | None = None, now: datet
     """Adaptive polling: look again after about a third of the time the job still needs (estimated from its pace so
     far), so looks are sparse while it is far from done and close together near the end; before any progress,
     back off with the time already waited. Never below POLL_MIN_SECONDS, never above POLL_MAX_SECONDS, and never
-    faster than the upstream asks (openai-poll-after-ms)."""
+    faster than the upstream asks (openai-poll-after-ms).
+
+    With the provider's webhooks reaching the studio, polling is a slow safety net instead (videos/polling.py)."""
+    from videos import polling
+
     lo, hi = settings.POLL_MIN_SECONDS, settings.POLL_MAX_SECONDS
     now = now or timezone.now()
+    if video.provider_id and polling.webhooks_reach_us(video.provider):
+        return polling.safety_net_delay(video, now)
     elapsed = (now - video.submitted_at).total_seconds() if video.submitted_at else 0.0
     if video.progress > 0 and elapsed > 0:
         remaining = elapsed * (100 - video.progress) / video.progress

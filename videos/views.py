@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,12 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import Role, can, project_for
 from accounts.actors import Actor
-from accounts.models import Membership, User
+from accounts.models import Membership
 from accounts.selectors import project_labels
 from assets.serving import serve
 from audit import services as audit
 from quotas import selectors as quota_selectors
-from videos import selectors, services
+from videos import cards, selectors, services
 from videos.access import video_file_for, video_for
 from videos.forms import (
     EditForm,
@@ -38,19 +37,23 @@ FILES = ("video", "thumbnail", "spritesheet", "reference")
 
 
 def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
+    memberships = selectors.memberships_of(request.user) if project is None else []
     if project is not None:
-        owners = selectors.project_owners(project)
+        owners = selectors.project_owners(project).values_list("username", flat=True)
         writable = []  # this page offers "New video" in its own project only
         can_create = can(project.membership, Role.EDITOR)
     else:
-        owners = User.objects.filter(memberships__project__memberships__user=request.user).distinct().order_by("username")
-        memberships = Membership.objects.filter(user=request.user).select_related("project").order_by("project__name")
+        owners = selectors.people_of_my_projects(request.user).values_list("username", flat=True)
         writable = [m.project for m in memberships if m.has_role(Role.EDITOR)]
         can_create = bool(writable)
-    form = GalleryFilterForm(request.GET or None, owners=list(owners.values_list("username", flat=True)))
+    form = GalleryFilterForm(request.GET or None, owners=list(owners))
     filters = form.filters()
-    videos = selectors.gallery(request.user, project=project, filters=filters)
-    page_obj = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.gallery_page(
+        request.user, project=project, filters=filters, page=request.GET.get("page"),
+        after=request.GET.get("after", ""), before=request.GET.get("before", ""), per_page=PAGE_SIZE,
+        project_ids=[m.project_id for m in memberships] if project is None else None,
+    )  # fmt: skip
+    page_obj = page.numbered
     ctx = {
         "page": "gallery",
         "project": project,
@@ -58,9 +61,13 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
         "writable_projects": project_labels(request.user, writable),
         "form": form,
         "mine": filters.mine,
+        "gallery_page": page,
         "page_obj": page_obj,
-        "page_range": page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
-        "videos": page_obj.object_list,
+        "page_range": page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
+        if page_obj
+        else [],
+        "videos": page.videos,
+        "cards": cards.render_cards(page.videos, show_project=project is None, request=request),
         "filtered": any(form.data.get(k) for k in GalleryFilterForm.FILTERS),
         "show_project": project is None,
     }
@@ -362,43 +369,55 @@ def asset(request: HttpRequest, public_id, variant: str) -> HttpResponse:
 @login_required
 @require_GET
 def status(request: HttpRequest) -> JsonResponse:
-    """Live progress for the page's script: status, progress and freshly rendered fragments of the asked videos."""
+    """Live progress for the page's script: status, progress and freshly rendered fragments of the asked videos.
+
+    `known=<id>:<status>:<progress>,...` says what the page shows already: a video still in that state gets its
+    status only (`"unchanged": true`), no fragment, so a poll renders just the cards and bars that moved."""
     ids = [i for i in request.GET.get("ids", "").split(",") if i][:100]
+    known = {}
+    for item in request.GET.get("known", "").split(",")[:100]:
+        parts = item.split(":")
+        if len(parts) == 3:
+            known[parts[0]] = (parts[1], parts[2])
     try:
-        videos = (
-            selectors.videos_visible_to(request.user)
-            .filter(public_id__in=ids)
-            .select_related("project", "owner", "provider", "remixed_from")
-            .prefetch_related("assets")
-        )
-        videos = list(videos)
+        videos = list(selectors.videos_for_status(request.user, ids))
     except ValidationError:
         return JsonResponse({"error": "ids must be video ids"}, status=400)
     # Only the fragments the asking page shows: gallery cards (cards=1) or the video page's player area (media=1).
     fragments = {"bar": "videos/progress_bar.html"}
-    if request.GET.get("cards") == "1":
-        fragments["card"] = "videos/video_card.html"
     if request.GET.get("media") == "1":
         fragments["media"] = "videos/detail_media.html"
         fragments["actions"] = "videos/detail_actions.html"
     show_project = request.GET.get("show_project") == "1"
     out = {}
-    editable = {
-        m.project_id for m in Membership.objects.filter(user=request.user, project__in={v.project_id for v in videos})
-        if m.has_role(Role.EDITOR)
-    } if "actions" in fragments else set()  # fmt: skip
-    now = timezone.now()
+    changed = []
     for video in videos:
+        state = {
+            "status": video.status,
+            "status_label": video.get_status_display(),
+            "progress": video.progress,
+            "finished": not video.is_unfinished,
+        }
+        if known.get(str(video.public_id)) == (video.status, str(video.progress)):
+            state["unchanged"] = True
+        else:
+            changed.append(video)
+        out[str(video.public_id)] = state
+    editable = {
+        m.project_id for m in Membership.objects.filter(user=request.user, project__in={v.project_id for v in changed})
+        if m.has_role(Role.EDITOR)
+    } if "actions" in fragments and changed else set()  # fmt: skip
+    now = timezone.now()
+    for video in changed:
         parent = video.remixed_from
         context = {
             "video": video, "show_project": show_project, "can_edit": video.project_id in editable,
             "parent_remixable": bool(parent and not parent.is_deleted and parent.is_remixable(now)),
         }  # fmt: skip
-        out[str(video.public_id)] = {
-            "status": video.status,
-            "status_label": video.get_status_display(),
-            "progress": video.progress,
-            "finished": not video.is_unfinished,
-            **{name: render_to_string(template, context, request=request) for name, template in fragments.items()},
-        }
+        out[str(video.public_id)].update(
+            {name: render_to_string(template, context, request=request) for name, template in fragments.items()}
+        )
+    if request.GET.get("cards") == "1" and changed:
+        for video, card in zip(changed, cards.render_cards(changed, show_project=show_project, request=request)):
+            out[str(video.public_id)]["card"] = card
     return JsonResponse({"videos": out})

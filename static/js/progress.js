@@ -6,6 +6,9 @@
   var url = script.getAttribute("data-status-url");
   var showProject = script.getAttribute("data-show-project") === "1";
   var delay = 2000, maxDelay = 10000, timer = null;
+  // What the page shows of each video (status:progress) since the last answer: the server renders fragments only
+  // for the videos that moved.
+  var shown = {};
 
   function liveIds() {
     var ids = {};
@@ -51,13 +54,20 @@
   function tick() {
     var ids = liveIds();
     if (!ids.length) return;
+    var known = ids.filter(function (id) { return shown[id]; }).map(function (id) { return id + ":" + shown[id]; });
     var q = "?ids=" + encodeURIComponent(ids.join(",")) + (showProject ? "&show_project=1" : "") +
+      (known.length ? "&known=" + encodeURIComponent(known.join(",")) : "") +
       (document.querySelector("[data-video]") ? "&cards=1" : "") +
       (document.querySelector("[data-media-for]") ? "&media=1" : "");
     fetch(url + q, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {
-        Object.keys(data.videos).forEach(function (id) { apply(id, data.videos[id]); });
+        Object.keys(data.videos).forEach(function (id) {
+          var v = data.videos[id];
+          if (v.unchanged) return;
+          shown[id] = v.status + ":" + v.progress;
+          apply(id, v);
+        });
         delay = 2000;
       })
       .catch(function () { delay = Math.min(delay * 2, maxDelay); })
