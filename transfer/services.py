@@ -4,10 +4,11 @@ Everything is checked before anything is created: the zip's entry names (no abso
 backslashes, no symlinks, no encrypted or unexpected entries), its sizes (each entry's declared size against the
 manifest's, a compression ratio no zip bomb gets past, and a total under TRANSFER_MAX_IMPORT_BYTES), and
 project.json (its format and schema version, every field's type and range, ids, lineage without cycles, each
-listed file present). Then, in one transaction, the project, its videos (with new public ids, parents first so
-lineage is rebuilt) and their files are created; each file is streamed into storage while its bytes are counted and
-hashed (never more than its declared size is read), and must match the manifest's checksum and be what its kind must
-be (an MP4, a WebP, ...). Any failure rolls the transaction back and removes every file already written: an import
+listed file present). Then every file is streamed into storage, outside any transaction, while its bytes are
+counted and hashed (never more than its declared size is read); it must match the manifest's checksum and be what its
+kind must be (an MP4, a WebP, ...). Only then, in one short transaction, are the project, its videos (with new public
+ids, parents first so lineage is rebuilt) and their files' rows created: the database's write lock is never held
+while bytes are copied. Any failure rolls the transaction back and removes every file already written: an import
 either creates everything or nothing.
 
 No upstream call is made: the imported videos are completed, archived, and have no upstream job (they cannot be
@@ -40,7 +41,7 @@ from accounts.actors import SYSTEM, Actor
 from accounts.models import Project, User
 from assets import media
 from assets import services as assets
-from assets.models import TYPES, Asset
+from assets.models import TYPES, Asset, asset_path
 from audit import services as audit
 from providers.models import Provider
 from transfer.exports import FORMAT, MANIFEST, SCHEMA_VERSION, file_path
@@ -305,60 +306,92 @@ class _Verified:
                                 "damaged.")  # fmt: skip
 
 
-def _store(video: Video, archive: zipfile.ZipFile, item: dict, written: list[str], progress) -> Asset:
+@dataclass
+class _Stored:
+    """A file copied (and verified) into storage before any row exists: the row is made from it later."""
+
+    video_id: str  # the video's id in project.json
+    item: dict
+    name: str  # its name in storage
+
+
+def _copy_file(public_id: uuid.UUID, archive: zipfile.ZipFile, item: dict, written: list[str], progress) -> str:
+    """Stream one listed file into storage (checked as it comes: its kind, size and checksum); its stored name.
+    A file left half-written by a failure is removed; a complete one is added to `written`."""
     kind = item["kind"]
 
     def check_head(head: bytes) -> None:
         if media.sniff(head) != SNIFFED[kind]:
             raise ImportRefused(f"{item['path']} is {media.describe(head)}, not what a {kind} must be.")
 
-    with assets.asset_stream(video=video, kind=kind, origin=item["origin"], check_head=check_head) as stream:
+    content_type, extension = TYPES[kind]
+    asset = Asset(kind=kind, content_type=content_type, origin=item["origin"])
+    stream = assets.AssetStream(asset=asset, name=asset_path(asset, f"{public_id}.{extension}"), check_head=check_head)
+    try:
         _Verified(archive, archive.getinfo(item["path"]), item).copy_into(stream, progress)
         stream.commit()
-        written.append(stream.asset.file.name)
-        return stream.keep(size=item["bytes"], sha256=item["sha256"])
+    except BaseException:
+        stream.discard()
+        raise
+    written.append(stream.asset.file.name)
+    return stream.asset.file.name
 
 
-def _import(archive: zipfile.ZipFile, manifest: dict, owner: User, actor: Actor, written: list[str],
-            progress) -> Imported:  # fmt: skip
+def _copy_files(archive: zipfile.ZipFile, manifest: dict, new_ids: dict[str, uuid.UUID], written: list[str],
+                progress) -> list[_Stored]:  # fmt: skip
+    """Every listed file into storage, outside any transaction (no database lock is held while bytes are copied)."""
+    stored: list[_Stored] = []
+    for item in manifest["videos"]:
+        for file in item["files"]:
+            stored.append(_Stored(item["id"], file, _copy_file(new_ids[item["id"]], archive, file, written, progress)))
+    return stored
+
+
+def _insert_rows(manifest: dict, stored: list[_Stored], new_ids: dict[str, uuid.UUID], owner: User,
+                 actor: Actor) -> Imported:  # fmt: skip
+    """The project, its videos and their files' rows, in one short transaction (the files are in storage already)."""
     from accounts.services import project_create
     from videos.services import video_import
 
-    total_files = total_bytes = 0
     providers_created: list[str] = []
     with transaction.atomic():
         project = project_create(actor=actor, owner=owner, name=_project_name(owner, manifest["project"]["name"]))
-        new_ids: dict[str, Video] = {}
+        videos: dict[str, Video] = {}
         for item in manifest["videos"]:
             provider = _provider_for(item["provider"]["slug"], item["provider"]["name"], providers_created)
-            video = video_import(
+            videos[item["id"]] = video_import(
                 actor=actor, project=project, owner=owner, provider=provider,
-                parent=new_ids[item["parent_id"]] if item["parent_id"] else None,
+                parent=videos[item["parent_id"]] if item["parent_id"] else None,
                 operation=item["operation"], prompt=item["prompt"], model=item["model"], size=item["size"],
                 seconds=item["seconds"], input_fit=item.get("input_fit", ""),
                 estimated_cost=Decimal(str(item["estimated_cost"])),
                 created_at=_moment(item, "created_at"), submitted_at=_moment(item, "submitted_at"),
                 completed_at=_moment(item, "completed_at"), archived_at=_moment(item, "archived_at"),
-                deleted_at=_moment(item, "deleted_at"),
+                deleted_at=_moment(item, "deleted_at"), public_id=new_ids[item["id"]],
             )  # fmt: skip
-            new_ids[item["id"]] = video
-            for file in item["files"]:
-                _store(video, archive, file, written, progress)
-                total_files += 1
-                total_bytes += file["bytes"]
-        id_map = {old: str(video.public_id) for old, video in new_ids.items()}
+        Asset.objects.bulk_create(
+            Asset(video=videos[s.video_id], kind=s.item["kind"], file=s.name, content_type=TYPES[s.item["kind"]][0],
+                  bytes=s.item["bytes"], sha256=s.item["sha256"], origin=s.item["origin"])
+            for s in stored
+        )  # fmt: skip
+        total_bytes = sum(s.item["bytes"] for s in stored)
+        id_map = {old: str(video.public_id) for old, video in videos.items()}
         audit.record(actor=actor, action="project.import", target=project,
-                     detail={"from_project": manifest["project"].get("id"), "videos": len(new_ids),
-                             "files": total_files, "bytes": total_bytes, "providers_created": providers_created,
+                     detail={"from_project": manifest["project"].get("id"), "videos": len(videos),
+                             "files": len(stored), "bytes": total_bytes, "providers_created": providers_created,
                              "ids": id_map if len(id_map) <= 500 else {}})  # fmt: skip
-    return Imported(project=project, videos=len(new_ids), files=total_files, bytes=total_bytes,
+    return Imported(project=project, videos=len(videos), files=len(stored), bytes=total_bytes,
                     providers_created=providers_created)  # fmt: skip
 
 
 def project_import(*, actor: Actor, owner: User, archive: IO[bytes] | str,
                    progress: Callable[[int], None] | None = None) -> Imported:  # fmt: skip
     """Check the archive, then create its project (owned by `owner`) with every video and file, or nothing.
-    Raises ImportRefused with the reason."""
+
+    The files are copied into storage first, outside any transaction, so a big import never holds the database's
+    write lock (on SQLite: every other write) while bytes are copied; then every row is inserted in one short
+    transaction. Any failure removes the files already written. Raises ValidationError (code import_refused) with
+    the reason when the archive is refused."""
     written: list[str] = []
     with audit.attempt(actor=actor, action="project.import") as entry:
         entry.skip = True  # the import records itself inside its transaction (with the new project)
@@ -369,17 +402,22 @@ def project_import(*, actor: Actor, owner: User, archive: IO[bytes] | str,
                 raise ImportRefused(f"This is not a readable zip archive ({exc}).") from None
             with zf:
                 manifest = check_archive(zf)
-                return _import(zf, manifest, owner, actor, written, progress)
+                new_ids = {item["id"]: uuid.uuid4() for item in manifest["videos"]}
+                stored = _copy_files(zf, manifest, new_ids, written, progress)
+            return _insert_rows(manifest, stored, new_ids, owner, actor)
         except ImportRefused as exc:
-            for name in written:
-                default_storage.delete(name)
+            _remove(written)
             from django.core.exceptions import ValidationError
 
             raise ValidationError(str(exc), code="import_refused") from exc
         except BaseException:
-            for name in written:
-                default_storage.delete(name)
+            _remove(written)
             raise
+
+
+def _remove(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def manifest_total_bytes(manifest: dict) -> int:
