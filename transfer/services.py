@@ -24,11 +24,12 @@ import hashlib
 import json
 import re
 import stat
+import struct
 import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
@@ -43,6 +44,7 @@ from assets import media
 from assets import services as assets
 from assets.models import TYPES, Asset, asset_path
 from audit import services as audit
+from config.inputs import unstorable
 from providers.models import Provider
 from transfer.exports import FORMAT, MANIFEST, SCHEMA_VERSION, file_path
 from videos.models import MAX_SECONDS, Video
@@ -50,6 +52,7 @@ from videos.models import MAX_SECONDS, Video
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_RATIO = 200  # declared size / compressed size of any entry: a zip bomb's is in the thousands
 MAX_VIDEOS = 100_000
+MAX_ENTRIES = 5 * MAX_VIDEOS + 1  # four files a video (and a folder entry), and project.json
 CHUNK = 1 << 20
 IMPORTED_BASE_URL = "https://imported.invalid/v1"
 _SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")
@@ -137,7 +140,12 @@ def _moment(video: dict, key: str, *, required: bool = False) -> datetime | None
     value = video.get(key)
     if value is None and not required:
         return None
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+        if moment is not None and moment.tzinfo is not None:
+            moment.astimezone(UTC)  # a moment at the edge of the calendar may not exist in UTC
+    except (ValueError, OverflowError):  # "2024-02-30", an offset of 99 hours, ...
+        moment = None
     if moment is None or moment.tzinfo is None:
         raise ImportRefused(f"project.json: video {video.get('id')!r} has a bad {key} ({str(value)[:40]!r}).")
     return moment
@@ -150,11 +158,32 @@ def _uuid(value, what: str) -> str:
         raise ImportRefused(f"project.json: {what} is not an id ({str(value)[:60]!r}).") from None
 
 
+def _check_storable(manifest) -> None:
+    """Refuse text no database can store (a NUL character, a lone surrogate) anywhere in project.json, naming
+    where it is. Iterative: json.loads already bounded the depth."""
+    stack: list[tuple[str, object]] = [("", manifest)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if what := unstorable(key):
+                    raise ImportRefused(f"project.json has a key holding {what} (in {where or 'the top level'}); the "
+                                        "studio cannot store it.")  # fmt: skip
+                stack.append((f"{where}.{key}" if where else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{n}]", item) for n, item in enumerate(value))
+        elif isinstance(value, str) and (what := unstorable(value)):
+            raise ImportRefused(f"project.json: {where[:120]} holds {what}, which the studio cannot store.")
+
+
 def _check_manifest(raw: bytes, entries: dict[str, zipfile.ZipInfo]) -> dict:
     try:
         manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportRefused(f"project.json is not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise ImportRefused("project.json is nested too deeply to be a project export.") from None
+    except ValueError as exc:  # not UTF-8, not JSON, a number of thousands of digits
+        raise ImportRefused(f"project.json is not valid JSON ({str(exc)[:200]}).") from None
+    _check_storable(manifest)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ImportRefused("project.json is not a Sora Studio project export.")
     version = manifest.get("schema_version")
@@ -166,6 +195,8 @@ def _check_manifest(raw: bytes, entries: dict[str, zipfile.ZipInfo]) -> dict:
     project = manifest.get("project")
     if not isinstance(project, dict) or not isinstance(project.get("name"), str) or not project["name"].strip():
         raise ImportRefused("project.json names no project.")
+    if not isinstance(project.get("owners", []), list) or not isinstance(project.get("id", ""), str | None):
+        raise ImportRefused("project.json: the project's owners or id are not what they must be.")
     videos = manifest.get("videos")
     if not isinstance(videos, list) or len(videos) > MAX_VIDEOS:
         raise ImportRefused("project.json has no list of videos.")
@@ -200,7 +231,7 @@ def _check_manifest(raw: bytes, entries: dict[str, zipfile.ZipInfo]) -> dict:
             raise ImportRefused(f"project.json: video {vid} names no provider.")  # fmt: skip
         try:
             cost = Decimal(str(video.get("estimated_cost")))
-            if not cost.is_finite() or cost < 0 or cost >= Decimal("1e8"):
+            if not cost.is_finite() or cost < 0 or cost >= Decimal("1e8") or cost.as_tuple().exponent < -2:
                 raise InvalidOperation
         except InvalidOperation:
             raise ImportRefused(f"project.json: video {vid} has a bad cost.") from None
@@ -212,7 +243,8 @@ def _check_manifest(raw: bytes, entries: dict[str, zipfile.ZipInfo]) -> dict:
             raise ImportRefused(f"project.json: video {vid} has no list of files.")
         kinds = set()
         for item in files:
-            if not isinstance(item, dict) or item.get("kind") not in TYPES or item["kind"] in kinds:
+            if not isinstance(item, dict) or not isinstance(item.get("kind"), str) or item["kind"] not in TYPES \
+                    or item["kind"] in kinds:
                 raise ImportRefused(f"project.json: video {vid} lists a bad file.")
             kinds.add(item["kind"])
             path = item.get("path")
@@ -236,6 +268,35 @@ def _check_manifest(raw: bytes, entries: dict[str, zipfile.ZipInfo]) -> dict:
     if extra:
         raise ImportRefused(f"The archive holds files project.json does not list: {', '.join(sorted(extra)[:5])}.")
     return manifest
+
+
+def _declared_entries(fp: IO[bytes]) -> int | None:
+    """How many entries the zip's end-of-central-directory record (or its zip64 one) says it holds, read before
+    zipfile builds its list of them; None when there is no such record (zipfile then refuses the file)."""
+    try:
+        record = zipfile._EndRecData(fp)  # the reader zipfile.ZipFile itself uses
+    except (OSError, ValueError, struct.error):
+        return None
+    return record[zipfile._ECD_ENTRIES_TOTAL] if record else None
+
+
+def open_archive(archive: IO[bytes] | str) -> zipfile.ZipFile:
+    """The zip, opened for check_archive: refused (ImportRefused) when it is not a readable zip, or when it holds
+    more entries than any export can, before its list of entries is built in memory."""
+    try:
+        if isinstance(archive, str):
+            with open(archive, "rb") as fp:
+                count = _declared_entries(fp)
+        else:
+            start = archive.tell()
+            count = _declared_entries(archive)
+            archive.seek(start)
+        if count is not None and count > MAX_ENTRIES:
+            raise ImportRefused(f"The archive holds {count:,} entries; a project export holds at most {MAX_ENTRIES:,} "
+                                f"({MAX_VIDEOS:,} videos with their files).")  # fmt: skip
+        return zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ImportRefused(f"This is not a readable zip archive ({exc}).") from None
 
 
 def check_archive(archive: zipfile.ZipFile) -> dict:
@@ -377,7 +438,8 @@ def _insert_rows(manifest: dict, stored: list[_Stored], new_ids: dict[str, uuid.
         total_bytes = sum(s.item["bytes"] for s in stored)
         id_map = {old: str(video.public_id) for old, video in videos.items()}
         audit.record(actor=actor, action="project.import", target=project,
-                     detail={"from_project": manifest["project"].get("id"), "videos": len(videos),
+                     detail={"from_project": (manifest["project"].get("id") or "")[:64] or None,
+                             "videos": len(videos),
                              "files": len(stored), "bytes": total_bytes, "providers_created": providers_created,
                              "ids": id_map if len(id_map) <= 500 else {}})  # fmt: skip
     return Imported(project=project, videos=len(videos), files=len(stored), bytes=total_bytes,
@@ -396,11 +458,7 @@ def project_import(*, actor: Actor, owner: User, archive: IO[bytes] | str,
     with audit.attempt(actor=actor, action="project.import") as entry:
         entry.skip = True  # the import records itself inside its transaction (with the new project)
         try:
-            try:
-                zf = zipfile.ZipFile(archive)
-            except (zipfile.BadZipFile, OSError, ValueError) as exc:
-                raise ImportRefused(f"This is not a readable zip archive ({exc}).") from None
-            with zf:
+            with open_archive(archive) as zf:
                 manifest = check_archive(zf)
                 new_ids = {item["id"]: uuid.uuid4() for item in manifest["videos"]}
                 stored = _copy_files(zf, manifest, new_ids, written, progress)
