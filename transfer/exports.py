@@ -40,6 +40,11 @@ MANIFEST = "project.json"
 CHUNK = 1 << 20
 
 
+class ExportRefused(Exception):
+    """The project cannot be exported as it is (e.g. a file its rows list is missing from storage); the message says
+    why. Raised before the first byte is streamed."""
+
+
 def file_path(video_id: str, kind: str) -> str:
     return f"videos/{video_id}/{kind}.{TYPES[kind][1]}"
 
@@ -122,7 +127,38 @@ def export_plan(project: Project) -> Plan:
                     "owners": owners},
         "videos": entries,
     }  # fmt: skip
+    _check_stored(files, videos)
     return Plan(manifest=manifest, files=files)
+
+
+def _stored_size(asset: Asset) -> int | None:
+    """The size of the asset's file in storage; None when it is not there (or cannot be read)."""
+    name, storage = asset.file.name, asset.file.storage
+    if not name:
+        return None
+    try:
+        return storage.size(name) if storage.exists(name) else None
+    except Exception:  # OSError on disk, botocore's ClientError on S3
+        return None
+
+
+def _check_stored(files: list[tuple[str, Asset]], videos: list[Video]) -> None:
+    """Refuse the export, before anything is streamed, when a file it lists is missing from storage or is not the
+    size its row says: the zip would otherwise break off half-way with status 200, or not import."""
+    by_id = {v.id: v for v in videos}
+    problems = []
+    for _, asset in files:
+        size = _stored_size(asset)
+        if size is not None and (asset.bytes is None or size == asset.bytes):
+            continue
+        video = by_id[asset.video_id]
+        what = f"video {video.public_id} (“{video.prompt[:40]}”): its {asset.kind} file ({asset.file.name or '?'})"
+        problems.append(f"{what} is missing from storage" if size is None else
+                        f"{what} holds {size:,} bytes in storage; its record says {asset.bytes:,}")  # fmt: skip
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ExportRefused(f"{'; '.join(problems[:3])}{more}. Restore the file(s) from a backup, or delete the "
+                            "video(s), then export again.")  # fmt: skip
 
 
 class _Sink:

@@ -310,13 +310,14 @@ def video_import(
     *, actor: Actor, project: Project, owner, provider, parent: Video | None, operation: str, prompt: str, model: str,
     size: str, seconds: int, input_fit: str, estimated_cost: Decimal, created_at: datetime | None,
     submitted_at: datetime | None, completed_at: datetime | None, archived_at: datetime | None,
-    deleted_at: datetime | None,
+    deleted_at: datetime | None, public_id: uuid.UUID | None = None,
 ) -> Video:  # fmt: skip
     """A video from another studio's project export (transfer/services.py, which checked every field): completed and
-    archived here, no upstream job, nothing charged (it was charged where it was made). The caller adds its files."""
+    archived here, no upstream job, nothing charged (it was charged where it was made). The caller adds its files
+    (which it may have stored already, named after `public_id`: the new video's id, a new one when not given)."""
     require_actor_role(actor, project, Role.EDITOR)
     video = Video(
-        project=project, owner=owner, provider=provider, operation=operation, prompt=prompt, model=model, size=size,
+        public_id=public_id or uuid.uuid4(), project=project, owner=owner, provider=provider, operation=operation, prompt=prompt, model=model, size=size,
         seconds=seconds, input_fit=input_fit, remixed_from=parent, estimated_cost=estimated_cost,
         created_by=actor.user, created_via=actor.kind, created_at=created_at, submitted_at=submitted_at,
         completed_at=completed_at, archived_at=archived_at,

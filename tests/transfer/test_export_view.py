@@ -71,3 +71,59 @@ def test_the_command_shows_progress(alice, project, make_video, tmp_path):
     assert "Exporting" in err.getvalue() and "100%" in err.getvalue()
     assert "1 videos, 1 files" in out.getvalue()
     assert zipfile.ZipFile(tmp_path / "x.zip").testzip() is None
+
+
+def test_a_file_missing_from_storage_refuses_the_export_before_anything_is_streamed(client, alice, project,
+                                                                                      make_video):  # fmt: skip
+    from django.core.files.storage import default_storage
+
+    from assets.models import Asset
+
+    make_video(project, alice, video=MP4, thumbnail=WEBP)
+    broken = make_video(project, alice, prompt="The lost one", video=MP4, thumbnail=WEBP)
+    lost = Asset.objects.get(video=broken, kind="thumbnail")
+    default_storage.delete(lost.file.name)
+    client.force_login(alice)
+
+    r = client.get(url(project))
+
+    assert r.status_code == 302 and not r.streaming
+    assert r["Location"] == reverse("accounts:project", args=[project.public_id])
+    page = client.get(r["Location"]).content.decode()
+    assert "cannot be exported" in page and str(broken.public_id) in page and "missing from storage" in page
+    entry = Entry.objects.get(action="project.export")
+    assert entry.outcome == "refused" and lost.file.name in entry.reason and str(broken.public_id) in entry.reason
+
+
+def test_a_file_of_the_wrong_size_in_storage_refuses_the_export(client, alice, project, make_video):
+    from assets.models import Asset
+
+    video = make_video(project, alice, video=MP4)
+    asset = Asset.objects.get(video=video, kind="video")
+    with open(asset.file.path, "wb") as fh:
+        fh.write(MP4[:100])
+    client.force_login(alice)
+
+    r = client.get(url(project))
+
+    assert r.status_code == 302
+    entry = Entry.objects.get(action="project.export")
+    assert entry.outcome == "refused" and f"holds 100 bytes in storage; its record says {len(MP4):,}" in entry.reason
+
+
+def test_the_command_refuses_an_export_with_a_missing_file(alice, project, make_video, tmp_path):
+    import pytest
+    from django.core.files.storage import default_storage
+    from django.core.management import CommandError
+
+    from assets.models import Asset
+
+    video = make_video(project, alice, video=MP4)
+    default_storage.delete(Asset.objects.get(video=video).file.name)
+
+    with pytest.raises(CommandError, match=f"video {video.public_id} .* is missing from storage.*Nothing was exported"):
+        call_command("export_project", "Launch film", "-o", str(tmp_path / "x.zip"), "--no-progress",
+                     stdout=io.StringIO())  # fmt: skip
+
+    assert not list(tmp_path.iterdir())
+    assert Entry.objects.get(action="project.export").outcome == "refused"

@@ -199,3 +199,67 @@ def test_the_service_refuses_with_a_validation_error_too(archive, alice, tmp_pat
         project_import(actor=Actor.of_user(alice, "test"), owner=alice, archive=str(path))
     assert state() == before
     assert not any(name.endswith(".partial") for name in os.listdir(tmp_path))
+
+
+def test_a_deeply_nested_manifest_is_refused(archive, alice, tmp_path):
+    deep = b'{"format": "sora-studio-project", "x": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    refused(rework(archive, manifest=lambda m: deep), alice, tmp_path, "nested too deeply")
+    import io
+
+    before = state()
+    with pytest.raises(ValidationError, match="nested too deeply"):  # the service, given a file object
+        project_import(actor=Actor.of_user(alice, "test"), owner=alice,
+                       archive=io.BytesIO(rework(archive, manifest=lambda m: deep)))  # fmt: skip
+    assert state() == before
+
+
+def test_impossible_moments_are_refused(archive, alice, tmp_path):
+    cases = {
+        "bad created_at": lambda m: m["videos"][0].update(created_at="2024-02-30T00:00:00+00:00"),
+        "bad completed_at": lambda m: m["videos"][1].update(completed_at="2024-01-01T00:00:00+99:00"),
+        "bad submitted_at": lambda m: m["videos"][0].update(submitted_at="0001-01-01T00:00:00+05:00"),
+        "bad archived_at": lambda m: m["videos"][0].update(archived_at="9999-12-31T23:59:59-05:00"),
+    }
+    for message, change in cases.items():
+        refused(rework(archive, manifest=change), alice, tmp_path, message)
+
+
+def test_text_no_database_can_store_is_refused(archive, alice, tmp_path):
+    cases = {
+        "videos[0].prompt holds a NUL character": lambda m: m["videos"][0].update(prompt="A kite\x00"),
+        "project.name holds a lone surrogate (U+D800": lambda m: m["project"].update(name="Launch \ud800"),
+        "project.owners[0] holds a NUL": lambda m: m["project"].update(owners=["ali\x00ce"]),
+        "videos[1].provider.name holds a lone surrogate": lambda m: m["videos"][1]["provider"].update(name="\udfff"),
+        "a key holding a NUL": lambda m: m["videos"][0].update({"x\x00": 1}),
+    }
+    for message, change in cases.items():
+        refused(rework(archive, manifest=change), alice, tmp_path, message)
+
+
+def test_values_of_the_wrong_shape_are_refused(archive, alice, tmp_path):
+    cases = {
+        "lists a bad file": lambda m: m["videos"][0]["files"][0].update(kind=["video"]),
+        "owners or id": lambda m: m["project"].update(owners=5),
+        "bad cost": lambda m: m["videos"][0].update(estimated_cost="1.234"),
+    }
+    for message, change in cases.items():
+        refused(rework(archive, manifest=change), alice, tmp_path, message)
+    huge_number = lambda m: json.dumps(m).replace('"seconds": 4', '"seconds": ' + "9" * 5000, 1).encode()  # noqa: E731
+    refused(rework(archive, manifest=huge_number), alice, tmp_path, "not valid JSON")
+
+
+def test_an_archive_with_too_many_entries_is_refused_before_its_list_is_read(archive, alice, tmp_path, monkeypatch):
+    import transfer.services
+
+    monkeypatch.setattr(transfer.services, "MAX_ENTRIES", 20)
+    data = rework(archive, extra={f"videos/{n}.bin": b"" for n in range(30)})
+    fine = rework(archive, extra={f"videos/{n}.bin": b"" for n in range(10)})
+    read = []
+    real = zipfile.ZipFile._RealGetContents
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: read.append(1) or real(self))
+
+    message = refused(data, alice, tmp_path, "holds 37 entries")
+
+    assert "at most 20" in message and not read  # refused from the end record, before zipfile read the entries
+    refused(fine, alice, tmp_path, "does not list")
+    assert read  # under the cap, the archive is read (and refused for what it holds)

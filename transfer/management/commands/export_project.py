@@ -41,7 +41,12 @@ class Command(BaseCommand):
         path = output or exports.export_filename(found)
         if os.path.isdir(path):
             raise CommandError(f"{path} is a folder; name the zip to write, e.g. -o {path}/project.zip")
-        plan = exports.export_plan(found)
+        try:
+            plan = exports.export_plan(found)
+        except exports.ExportRefused as exc:
+            audit.record(actor=Actor.system("export_project"), action="project.export", target=found,
+                         outcome=audit.REFUSED, reason=str(exc))  # fmt: skip
+            raise CommandError(f"Refused: {exc} Nothing was exported.") from None
         progress = bar(plan.total_bytes, "Exporting", file=self.stderr._out, disable=no_progress)
         partial = f"{path}.partial"
         try:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import zipfile
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -43,14 +41,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, owner: str | None, no_progress: bool, **options) -> None:
         try:
-            with zipfile.ZipFile(file) as archive:
+            with services.open_archive(file) as archive:
                 manifest = services.check_archive(archive)
         except services.ImportRefused as exc:
             raise CommandError(f"Refused: {exc} Nothing was imported.") from None
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise CommandError(
-                f"Refused: {file} is not a readable zip archive ({exc}). Nothing was imported."
-            ) from None
         user = self._owner(owner, manifest)
         progress = bar(services.manifest_total_bytes(manifest), "Importing", file=self.stderr._out, disable=no_progress)
         try:
