@@ -74,11 +74,15 @@ def storyboard_delete(*, actor: Actor, storyboard: Storyboard) -> None:
     for cut in FinalCut.objects.select_for_update().filter(storyboard=storyboard):
         if cut.status == FinalCut.Status.RUNNING and cut.held_until and cut.held_until > timezone.now():
             raise ValidationError("A cut of this storyboard is being stitched; delete it once it has finished.")
-    cut_assets = []
-    for cut in FinalCut.objects.filter(storyboard=storyboard).select_related("video", "thumbnail", "spritesheet"):
-        cut_assets += [cut.video, cut.thumbnail, cut.spritesheet]
-    storyboard.delete()
-    assets.assets_delete_unattached(cut_assets)
+    storyboard.delete()  # each cut's files go with it (cut_files_drop)
+
+
+def cut_files_drop(sender, instance: FinalCut, **kwargs) -> None:
+    """After a cut's row is deleted (with its storyboard, its project, or in the admin): its MP4, thumbnail and
+    spritesheet rows now, their files after commit."""
+    ids = [i for i in (instance.video_id, instance.thumbnail_id, instance.spritesheet_id) if i is not None]
+    if ids:
+        assets.assets_delete_unattached(Asset.objects.filter(id__in=ids))
 
 
 def _clean_shot(storyboard: Storyboard, prompt: str, model: str, seconds) -> tuple[str, str, int]:

@@ -304,3 +304,24 @@ def test_a_submit_token_of_another_projects_video_never_makes_it_a_take_here(boa
     assert list(Video.objects.values_list("id", flat=True)) == [theirs.id]
     with pytest.raises(ValidationError, match="another project"):
         services._record_take(actor=Actor.of_user(bob), shot=shot, video=theirs)
+
+
+def test_deleting_the_project_as_the_admin_does_removes_every_cuts_files(
+    board, alice, make_video, django_capture_on_commit_callbacks
+):
+    """No service runs when a project (or a cut) is deleted in the admin: the cut's files must still go."""
+    from assets.models import Asset
+    from assets.services import asset_store_unattached
+
+    stored = [asset_store_unattached(kind=kind, content=io.BytesIO(b"cut " + kind.encode()), origin="studio",
+                                     stem=f"cut-{kind}") for kind in ("video", "thumbnail", "spritesheet")]  # fmt: skip
+    FinalCut.objects.create(storyboard=board, number=1, status="completed", video=stored[0], thumbnail=stored[1],
+                            spritesheet=stored[2])  # fmt: skip
+    names = [(a.file.storage, a.file.name) for a in stored]
+    assert all(storage.exists(name) for storage, name in names)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        board.project.delete()
+
+    assert not FinalCut.objects.exists() and not Asset.objects.filter(id__in=[a.id for a in stored]).exists()
+    assert not any(storage.exists(name) for storage, name in names)
