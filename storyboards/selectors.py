@@ -59,6 +59,15 @@ def takes_by_id(storyboard: Storyboard, public_ids: list[str]) -> list[Take]:
     )
 
 
+def takes_of_video(video: Video) -> list[Take]:
+    """Where a video is a take (a storyboard's shot), for its page's link back to the board."""
+    return list(
+        Take.objects.filter(video=video, shot__storyboard__project=video.project_id)
+        .select_related("shot", "shot__storyboard")
+        .order_by("shot__storyboard__title", "shot__position")
+    )
+
+
 def cuts_of(storyboard: Storyboard) -> QuerySet[FinalCut]:
     return storyboard.cuts.order_by("-number").select_related("thumbnail")
 

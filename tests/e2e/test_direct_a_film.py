@@ -47,8 +47,8 @@ def test_a_character_in_three_shots_ends_in_one_downloaded_playing_cut(
     page,
     alice,
     project,
-    clip_files,
-    tmp_path,  # noqa: F811
+    clip_files,  # noqa: F811
+    tmp_path,
 ):
     from storyboards.models import FinalCut, Shot, Take
     from videos.models import Video
@@ -189,6 +189,10 @@ def test_a_character_in_three_shots_ends_in_one_downloaded_playing_cut(
     assert "extension to 8 s: The door opens and Mika steps inside" in page.inner_text(".lineage")
     assert page.locator(".lineage .step-extend").count() == 1
     screenshot("4-extension-lineage")
+    assert page.inner_text("[data-video-takes]") == "The parcel: shot 2, take 2 (chosen)"
     page.goto(f"{studio.url}/videos/{chosen[2].public_id}/")
     assert page.locator("[data-video-cast]").inner_text().strip() == "Mika"
+    page.click("[data-video-takes] a")  # back to the board, at the shot
+    page.wait_for_selector("h1:has-text('The parcel')")
+    assert page.url.endswith(f"#shot-{Shot.objects.get(position=3).public_id}")
     print(f"screenshots: {screens}")

@@ -208,3 +208,17 @@ def test_the_shot_forms_pick_characters_and_the_board_shows_them(as_bob, board, 
     assert r.status_code == 302 and set(shot.characters.all()) == {mika, jo}
     r = as_bob.post(update, {"prompt": "Nobody runs", "model": "simulator:sora-2", "seconds": 4})
     assert r.status_code == 302 and list(shot.characters.all()) == []
+
+
+@pytest.mark.django_db
+def test_a_takes_video_page_links_back_to_its_shot(as_bob, board, alice, make_video):
+    from tests.storyboards.conftest import add_take
+
+    shot = add_shot(board)
+    video = make_video(board.project, alice)
+    add_take(shot, video, chosen=True)
+    page = as_bob.get(reverse("videos:detail", args=[video.public_id])).content.decode()
+    link = reverse("storyboards:detail", args=[board.public_id]) + f"#shot-{shot.public_id}"
+    assert f'<a href="{link}">The kite</a>: shot 1, take 1 (chosen)' in page
+    other = make_video(board.project, alice)
+    assert "data-video-takes" not in as_bob.get(reverse("videos:detail", args=[other.public_id])).content.decode()
