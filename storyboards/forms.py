@@ -40,7 +40,7 @@ class ShotForm(StorableTextMixin, forms.Form):
     model = forms.ChoiceField()
     seconds = forms.TypedChoiceField(coerce=int, initial=4, label="Length")
 
-    def __init__(self, *args, size: str = "", **kwargs) -> None:
+    def __init__(self, *args, size: str = "", project=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         models = [m for m in providers.offered_models() if not size or size in m.offered_sizes]
         several = len({m.provider_id for m in models}) > 1
@@ -50,6 +50,33 @@ class ShotForm(StorableTextMixin, forms.Form):
         ]
         seconds = sorted({int(x) for m in models for x in m.offered_seconds})
         self.fields["seconds"].choices = [(n, f"{n} seconds") for n in seconds]
+        # The models whose provider can use characters (the picker's hint; the service decides).
+        self.cast_models = [providers.model_key(m) for m in models if m.provider.capabilities.has_characters()]
+        if project is not None:
+            add_cast_picker(self, project)
+
+
+def add_cast_picker(form: forms.Form, project, cast=None) -> None:
+    """The project's characters as the create form offers them (up to two per shot), when it has any."""
+    from characters.forms import CastPicker
+    from characters.models import MAX_PER_VIDEO
+    from characters.selectors import cast_of_project
+
+    cast = list(cast_of_project(project)) if cast is None else cast
+    if cast:
+        form.fields["characters"] = CastPicker(
+            cast,
+            help_text=f"Up to {MAX_PER_VIDEO}, with a model whose provider has characters; every take of the shot has "
+            "them. Mention each by name in the prompt, e.g. “Mika hands the parcel to Jo”.",
+        )
+
+
+class ShotCastForm(forms.Form):
+    """Only a shot's characters, as its Change form shows them (ids made unique per shot by `auto_id`)."""
+
+    def __init__(self, *args, cast, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        add_cast_picker(self, None, cast)
 
 
 class GenerateForm(forms.Form):

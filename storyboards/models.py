@@ -2,7 +2,8 @@
 edit/extension of one of its takes made from the storyboard page) and one chosen take; a final cut stitches the
 chosen takes, in order, into one MP4 kept as assets (numbered versions per storyboard).
 
-Characters (issue 14 part 2) attach to a Shot later (`Shot.characters`); a take's prompt is the shot's, unchanged.
+A shot may have up to two characters of its project's cast (`Shot.characters`); every take generated for it carries
+them (its prompt is the shot's, unchanged), and a take's edits and extensions show the same cast (the videos side).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class Shot(models.Model):
     # The model as the create form names it (`provider-slug:model-name`), checked against the registry on submit.
     model = models.CharField(max_length=300)
     seconds = models.PositiveSmallIntegerField()
+    # Up to two characters of the board's project (storyboards.services checks it): a character deleted from the
+    # cast simply drops out of the shot.
+    characters = models.ManyToManyField("characters.Character", blank=True, related_name="shots")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Project
+from characters.models import Character
 from storyboards.models import FinalCut, Shot, Storyboard, Take
 from videos.models import Video
 
@@ -17,10 +18,13 @@ def storyboards_of(project: Project) -> QuerySet[Storyboard]:
 
 
 def shots_with_takes(storyboard: Storyboard) -> list[Shot]:
-    """The board's shots in order, each with its takes (and their videos and files) loaded."""
+    """The board's shots in order, each with its characters and its takes (and their videos and files) loaded."""
     takes = Take.objects.select_related("video", "video__provider", "parent").prefetch_related("video__assets")
     return list(
-        storyboard.shots.order_by("position").prefetch_related(Prefetch("takes", queryset=takes.order_by("number")))
+        storyboard.shots.order_by("position").prefetch_related(
+            Prefetch("takes", queryset=takes.order_by("number")),
+            Prefetch("characters", queryset=Character.objects.select_related("thumbnail").order_by("name", "id")),
+        )
     )
 
 
@@ -52,6 +56,15 @@ def takes_by_id(storyboard: Storyboard, public_ids: list[str]) -> list[Take]:
         Take.objects.filter(shot__storyboard=storyboard, public_id__in=public_ids)
         .select_related("video", "video__provider", "shot", "shot__storyboard", "parent")
         .prefetch_related("video__assets")
+    )
+
+
+def takes_of_video(video: Video) -> list[Take]:
+    """Where a video is a take (a storyboard's shot), for its page's link back to the board."""
+    return list(
+        Take.objects.filter(video=video, shot__storyboard__project=video.project_id)
+        .select_related("shot", "shot__storyboard")
+        .order_by("shot__storyboard__title", "shot__position")
     )
 
 

@@ -25,6 +25,7 @@ from accounts.models import Project
 from assets import media
 from assets import services as assets
 from assets.models import Asset
+from characters.models import MAX_PER_VIDEO, Character
 from providers import selectors as providers
 from storyboards import selectors
 from storyboards.models import MAX_CROSSFADE_MS, MAX_SHOTS, FinalCut, Shot, Storyboard, Take
@@ -116,28 +117,59 @@ def _lock(storyboard: Storyboard) -> Storyboard:
     return Storyboard.objects.select_for_update().get(id=storyboard.id)
 
 
+def _clean_cast(storyboard: Storyboard, model: str, characters) -> list[Character]:
+    """The shot's characters, each once, in the order picked: at most two, of the board's project, with a model whose
+    provider has characters. A ValidationError on "characters" says which rule was broken."""
+    picked: list[Character] = []
+    for character in characters or ():
+        if character.id not in {c.id for c in picked}:
+            picked.append(character)
+    if len(picked) > MAX_PER_VIDEO:
+        raise ValidationError(
+            {"characters": f"A shot can have at most {MAX_PER_VIDEO} characters; {len(picked)} were picked."}
+        )
+    for character in picked:
+        if character.project_id != storyboard.project_id:
+            raise ValidationError({"characters": f"“{character.name}” is not in this project's cast."})
+    if picked:
+        spec = providers.model_for(model)
+        if not spec.provider.capabilities.has_characters():
+            raise ValidationError(
+                {"characters": f"{spec.provider.name} cannot use characters. Pick a model of a provider that has "
+                               "them, or leave the characters out."}
+            )  # fmt: skip
+    return picked
+
+
 @transaction.atomic
-def shot_add(*, actor: Actor, storyboard: Storyboard, prompt: str, model: str, seconds) -> Shot:
+def shot_add(*, actor: Actor, storyboard: Storyboard, prompt: str, model: str, seconds, characters=None) -> Shot:
+    """A new last shot. `characters`: up to two `characters.models.Character` of the board's project."""
     require_actor_role(actor, storyboard.project, Role.EDITOR)
     _lock(storyboard)
     prompt, model, seconds = _clean_shot(storyboard, prompt, model, seconds)
+    cast = _clean_cast(storyboard, model, characters)
     count = storyboard.shots.count()
     if count >= MAX_SHOTS:
         raise ValidationError(f"A storyboard has at most {MAX_SHOTS} shots.")
     shot = Shot(storyboard=storyboard, position=count + 1, prompt=prompt, model=model, seconds=seconds)
     shot.full_clean()
     shot.save()
+    shot.characters.set(cast)
     _touch(storyboard)
     return shot
 
 
 @transaction.atomic
-def shot_update(*, actor: Actor, shot: Shot, prompt: str, model: str, seconds) -> Shot:
-    """A new prompt, model or length for the shot's next takes (its takes so far stay as they were made)."""
+def shot_update(*, actor: Actor, shot: Shot, prompt: str, model: str, seconds, characters=None) -> Shot:
+    """A new prompt, model, length or cast for the shot's next takes (its takes so far stay as they were made).
+    `characters=None` keeps the shot's characters; a list (maybe empty) replaces them."""
     storyboard = shot.storyboard
     require_actor_role(actor, storyboard.project, Role.EDITOR)
-    shot.prompt, shot.model, shot.seconds = _clean_shot(storyboard, prompt, model, seconds)
+    prompt, model, seconds = _clean_shot(storyboard, prompt, model, seconds)
+    cast = _clean_cast(storyboard, model, list(shot.characters.all()) if characters is None else characters)
+    shot.prompt, shot.model, shot.seconds = prompt, model, seconds
     shot.save(update_fields=["prompt", "model", "seconds", "updated_at"])
+    shot.characters.set(cast)
     _touch(storyboard)
     return shot
 
@@ -206,9 +238,10 @@ def _touch(storyboard: Storyboard) -> None:
 # Takes
 # ---------------------------------------------------------------------------------------------------------------
 def _submit_arguments(shot: Shot) -> dict:
-    """What a new take of `shot` is made from: its prompt (unchanged), model and length, at the board's size.
-    (Characters, once shots have them, are passed here too.)"""
-    return {"prompt": shot.prompt, "model": shot.model, "size": shot.storyboard.size, "seconds": shot.seconds}
+    """What a new take of `shot` is made from: its prompt (unchanged), model, length and characters, at the board's
+    size. (video_submit checks the characters again: the provider may have lost them since the shot was saved.)"""
+    return {"prompt": shot.prompt, "model": shot.model, "size": shot.storyboard.size, "seconds": shot.seconds,
+            "characters": list(shot.characters.all())}  # fmt: skip
 
 
 def _record_take(*, actor: Actor, shot: Shot, video: Video, parent: Take | None = None) -> Take:

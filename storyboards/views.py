@@ -22,6 +22,7 @@ from storyboards.forms import (
     GenerateForm,
     MoveForm,
     ReorderForm,
+    ShotCastForm,
     ShotForm,
     StoryboardForm,
     TakeEditForm,
@@ -88,16 +89,25 @@ def _detail_page(
     `forms_for` = (take or shot public id, form name, bound form): a refused form shown again with its errors."""
     shots = selectors.shots_with_takes(board)
     adoptable = selectors.adoptable_children(shots)
+    can_edit = can(board.project.membership, Role.EDITOR)
+    shot_form = shot_form or ShotForm(size=board.size, project=board.project)
+    cast = list(shot_form.fields["characters"].by_key.values()) if "characters" in shot_form.fields else []
     for shot in shots:
         shot.adoptable = adoptable.get(shot.id, [])
+        if can_edit and cast:  # the shot's own picker in its Change form
+            shot.cast_form = ShotCastForm(
+                initial={"characters": [str(c.public_id) for c in shot.characters.all()]}, cast=cast,
+                auto_id=f"shot-{shot.public_id}-%s",
+            )  # fmt: skip
     plan = selectors.cut_plan(board)
     ctx = {
         "page": "storyboard",
         "project": board.project,
         "board": board,
         "shots": shots,
-        "can_edit": can(board.project.membership, Role.EDITOR),
-        "shot_form": shot_form or ShotForm(size=board.size),
+        "can_edit": can_edit,
+        "shot_form": shot_form,
+        "cast_models": shot_form.cast_models,
         "generate_form": GenerateForm(),
         "cut_form": CutForm(),
         "cut_problems": plan.problems,
@@ -162,7 +172,7 @@ def _to_shot(shot) -> HttpResponse:
 @require_POST
 def shot_add(request: HttpRequest, public_id) -> HttpResponse:
     board = storyboard_for(request.user, public_id, Role.EDITOR)
-    form = ShotForm(request.POST, size=board.size)
+    form = ShotForm(request.POST, size=board.size, project=board.project)
     if form.is_valid():
         try:
             shot = services.shot_add(actor=Actor.member(request), storyboard=board, **form.cleaned_data)
@@ -178,7 +188,7 @@ def shot_add(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def shot_update(request: HttpRequest, public_id) -> HttpResponse:
     shot = shot_for(request.user, public_id, Role.EDITOR)
-    form = ShotForm(request.POST, size=shot.storyboard.size)
+    form = ShotForm(request.POST, size=shot.storyboard.size, project=shot.storyboard.project)
     if form.is_valid():
         try:
             services.shot_update(actor=Actor.member(request), shot=shot, **form.cleaned_data)

@@ -169,6 +169,7 @@ def _detail_page(
     status: int = 200,
 ) -> HttpResponse:
     from characters import selectors as cast
+    from storyboards.selectors import takes_of_video
 
     root, ancestors = selectors.lineage(video)
     cast.annotate_lineage(root)
@@ -210,6 +211,7 @@ def _detail_page(
         "file_missing": _file_missing(video),
         "parent_file_missing": bool(parent and not parent.is_deleted and _file_missing(parent)),
         "cast": node.cast if node is not None else cast.cast_of(video),
+        "takes": takes_of_video(video),
     }
     return render(request, "videos/detail.html", ctx, status=status)
 

@@ -44,6 +44,34 @@
   function schedule() { clearTimeout(timer); if (liveIds().length) timer = setTimeout(poll, document.hidden ? 10000 : delay); }
   schedule();
 
+  // ---- the cast pickers (add a shot, change a shot) -------------------------------------------------------------
+  // As on the create form: hints only (at most two; a model whose provider has characters; each mentioned by name
+  // in the prompt). The server refuses the first two with the reason.
+  var castModelsEl = document.getElementById("cast-models");
+  var castModels = castModelsEl ? JSON.parse(castModelsEl.textContent) : [];
+  Array.prototype.forEach.call(document.querySelectorAll("form [data-cast-picker]"), function (picker) {
+    var form = picker.closest("form");
+    var note = picker.querySelector("[data-cast-note]");
+    var promptEl = form.querySelector("[name=prompt]"), modelEl = form.querySelector("[name=model]");
+    function hint() {
+      var picked = Array.prototype.filter.call(picker.querySelectorAll("input[type=checkbox]"), function (box) {
+        return box.checked;
+      }).map(function (box) { return box.parentNode.textContent.trim(); });
+      var notes = [];
+      if (picked.length && modelEl && castModels.indexOf(modelEl.value) === -1) notes.push("this model's provider cannot use characters");
+      if (picked.length > 2) notes.push("a shot can have at most 2 characters (" + picked.length + " picked)");
+      var text = promptEl ? promptEl.value.toLowerCase() : "";
+      var missing = picked.filter(function (name) { return text.indexOf(name.toLowerCase()) === -1; });
+      if (missing.length) notes.push("mention " + missing.join(" and ") + " in the prompt");
+      note.hidden = !notes.length;
+      note.textContent = notes.length ? notes.join("; ").replace(/^./, function (c) { return c.toUpperCase(); }) + "." : "";
+    }
+    picker.addEventListener("change", hint);
+    if (promptEl) promptEl.addEventListener("input", hint);
+    if (modelEl) modelEl.addEventListener("change", hint);
+    hint();
+  });
+
   // ---- reordering ----------------------------------------------------------------------------------------------
   if (!list || !list.getAttribute("data-reorder-url")) return;
   var reorderUrl = list.getAttribute("data-reorder-url");
