@@ -84,6 +84,7 @@ NOT_PROJECT_SCOPED = {
     "password_reset_confirm", "password_reset_complete", "healthz", "videos:webhook", "videos:provider-webhook",
     # The Team API: bearer tokens only, never a session (tests/api/test_auth.py); its description is public.
     "api:videos", "api:edits", "api:extensions", "api:video", "api:content", "api:remix", "api:openapi", "api:not-found",
+    "api:characters", "api:character",  # tests/api/test_characters_endpoints.py
 }  # fmt: skip
 
 

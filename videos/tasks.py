@@ -154,6 +154,10 @@ def tick(max_seconds: float | None = None) -> int:
     SQLite locked past its timeout) does not stop the clock: the round is tried again a moment later, until the
     tick's time is up. Returns how many polls it handed out."""
     max_seconds = settings.FOLLOW_MAX_SECONDS if max_seconds is None else max_seconds
+    if Conf.WORKERS <= 1 and not Conf.SYNC:
+        # A cluster of one worker: a tick that kept following would hold the only worker while the polls it hands
+        # out wait behind it. One short pass, then it hands over to a tick queued behind those polls.
+        max_seconds = min(max_seconds, 1.0)
     token = leases.acquire("ticker", TICK_LEASE)
     if token is None:
         return 0
