@@ -222,3 +222,21 @@ def image_bytes(fmt: str = "PNG", size=(64, 36), color=(200, 40, 40), mode: str 
     out = io.BytesIO()
     Image.new(mode, size, color if mode == "RGB" else 1).save(out, format=fmt)
     return out.getvalue()
+
+
+# Tests that run the studio as a tree of processes (gunicorn, worker clusters, a bucket server) take both cores for
+# minutes, and tests that time a browser's playback or a third-party proxy's answers are thrown off beside them (both
+# timed out in CI runs, never alone). With `--dist loadgroup` (pytest.ini) these run on one test process, one after
+# another, while the other process takes the rest.
+ONE_AT_A_TIME = (
+    "tests/faults/",
+    "tests/deploy/test_multiworker.py",
+    "tests/e2e/test_browser.py",
+    "tests/providers/test_probe_profiles.py::test_the_litellm_proxy",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(ONE_AT_A_TIME):
+            item.add_marker(pytest.mark.xdist_group("processes"))

@@ -9,6 +9,7 @@ import pytest
 from django.db.models import Q
 
 from api import payloads
+from audit.models import Entry
 from quotas.models import QuotaRule, QuotaUsage
 from tests.api.conftest import make_token
 from tests.e2e.conftest import q_cluster  # noqa: F401  (a fixture: a running django-q2 cluster)
@@ -32,6 +33,10 @@ def test_a_script_makes_a_video_through_the_studios_workers(q_cluster, alice, pr
     row = Video.objects.get(public_id=payloads.public_id_of(video.id))
     assert row.created_via == "token" and row in selectors.gallery(alice, project=project)
     assert QuotaUsage.objects.get(rule=rule, user=alice).videos == 1
+    made = Entry.objects.get(action="video.create", target_id=str(row.public_id))  # in the audit log, by the token
+    assert (made.actor, made.via, made.outcome, made.project) == (alice, "token", "ok", project)
+    assert token.split("_")[1] in made.via_label and token not in str(vars(made))
     SimVideo.objects.filter(Q(id=row.upstream_id) | Q(upstream_id=row.upstream_id)).delete()  # gone upstream
     data = client.videos.download_content(video.id).read()
     assert data[4:8] == b"ftyp" and len(data) == row.asset_map["video"].bytes
+    assert Entry.objects.filter(action="video.download", target_id=str(row.public_id), via="token").count() == 1
