@@ -40,6 +40,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.conftest import wait_for
 from tests.deploy.s3server import free_ports
 from tests.deploy.startup import ROOT, clean_env
 
@@ -203,14 +204,8 @@ def _answers(url: str) -> bool:
 
 
 def _wait(predicate, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
+    """tests.conftest.wait_for, with the timeout and the description by position."""
+    return wait_for(predicate, timeout=timeout, what=what, interval=interval)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.conftest import wait_for
 from tests.faults import recorder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,14 +67,8 @@ def sha256_of(path: Path) -> str:
 
 
 def wait_until(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
+    """tests.conftest.wait_for, with the timeout and the description by position."""
+    return wait_for(predicate, timeout=timeout, what=what, interval=interval)
 
 
 @dataclass
