@@ -35,7 +35,7 @@ from quotas.services import PERIOD_WORD, QuotaExceeded, when
 from videos import images, services
 from videos.models import Video
 from videos.sora.catalog import CONTENT, DEFAULT_MODEL, DEFAULT_SIZE
-from videos.sora.simulator.bodies import IMAGE_URL_MAX_LENGTH, Body, check_storable
+from videos.sora.simulator.bodies import IMAGE_URL_MAX_LENGTH, Body, check_storable, video_reference
 from videos.sora.simulator.dialects import prompt as contract_prompt
 
 log = logging.getLogger(__name__)
@@ -419,17 +419,10 @@ def _source(body: Body, token: ApiToken) -> Video:
     if body.files.get("video") is not None:
         raise ApiError(400, "Invalid 'video': the studio edits and extends its own videos; send {\"id\": "
                             "\"video_...\"}.", param="video", code="invalid_value")  # fmt: skip
-    ref = body.fields.get("video")
-    if isinstance(ref, str) and not body.is_json:
-        try:
-            ref = json.loads(ref)
-        except ValueError:
-            ref = {"id": ref}
+    ref = video_reference(body, '{"id": "video_..."}')
     if ref is None:
         raise ApiError(400, "Missing required parameter: 'video'.", param="video", code="missing_required_parameter")
-    if not isinstance(ref, dict) or set(ref) != {"id"} or not isinstance(ref["id"], str):
-        raise ApiError(400, "Invalid 'video': expected {\"id\": \"video_...\"}.", param="video", code="invalid_value")
-    return _video_of(token, ref["id"], param="video")
+    return _video_of(token, ref, param="video")
 
 
 @endpoint(POST=WRITE)

@@ -281,3 +281,21 @@ def reference_png(source, size: str, *, exact: bool) -> bytes:
     out = io.BytesIO()
     rgb.save(out, format="PNG")
     return out.getvalue()
+
+
+def video_reference(body: Body, expected: str) -> str | None:
+    """The id in an edit's or extension's `video` field (`{"id": ...}`, in multipart also as JSON text or the bare
+    id), or None when there is none; a wrong shape is the contract's 400 naming what was `expected`."""
+    from .errors import ApiError
+
+    ref = body.fields.get("video")
+    if isinstance(ref, str) and not body.is_json:
+        try:
+            ref = json.loads(ref)
+        except ValueError:
+            ref = {"id": ref}
+    if ref is None:
+        return None
+    if not isinstance(ref, dict) or set(ref) != {"id"} or not isinstance(ref["id"], str):
+        raise ApiError(400, f"Invalid 'video': expected {expected}.", param="video", code="invalid_value")
+    return ref["id"]

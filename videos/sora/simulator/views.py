@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 import socket
@@ -29,7 +28,7 @@ from assets.ranges import ranged_file_response
 from videos.sora.catalog import CONTENT, MODELS, SECONDS
 
 from . import dialects, faults, jobs, payloads, profiles, webhooks
-from .bodies import Body, bad_text, unstorable
+from .bodies import Body, bad_text, unstorable, video_reference
 from .errors import ApiError, dumps, invalid_value, supported
 from .models import SimApiKey, SimCharacter, SimFault, SimVideo
 from .profiles import (
@@ -395,17 +394,10 @@ def _video_ref(body: Body, key_hash: str, profile: Profile, action: str) -> SimV
     upload = body.files.get("video")
     if upload is not None:
         return _probe_video(upload)
-    ref = body.fields.get("video")
-    if isinstance(ref, str) and not body.is_json:
-        try:
-            ref = json.loads(ref)
-        except ValueError:
-            ref = {"id": ref}
+    ref = video_reference(body, '{"id": "video_..."} or an MP4 file')
     if ref is None:
         raise ApiError(400, "Missing required parameter: 'video'.", param="video", code="missing_required_parameter")
-    if not isinstance(ref, dict) or set(ref) != {"id"} or not isinstance(ref["id"], str):
-        raise ApiError(400, "Invalid 'video': expected {\"id\": \"video_...\"} or an MP4 file.", param="video", code="invalid_value")
-    return _completed_source(ref["id"], key_hash, profile, action, param="video")
+    return _completed_source(ref, key_hash, profile, action, param="video")
 
 
 # ---------------------------------------------------------------------------------------------------------------
