@@ -189,6 +189,7 @@ INSTALLED_APPS = [
     "storyboards",
     "audit",
     "transfer",
+    "reviews",
     "videos.sora.simulator.apps.SimulatorConfig",
     "api",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("characters.urls")),
     path("", include("api.urls")),
     path("", include("storyboards.urls")),
+    path("", include("reviews.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("audit.urls")),
     path("accounts/", include("transfer.urls")),

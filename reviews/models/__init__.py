@@ -1,0 +1,2 @@
+"""The reviews app's models, one module per part (comments and review states, organising, guest links,
+notifications and webhooks); each is imported here so Django finds it."""
