@@ -8,14 +8,18 @@ the pages also send `Referrer-Policy: no-referrer` (the token in the address nev
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.access import Role, membership_for, require_role
 from accounts.actors import Actor, client_address
@@ -27,6 +31,7 @@ from reviews.share_forms import GuestLinkForm, GuestPasswordForm
 from storyboards.access import cut_for
 from videos.access import video_for
 
+log = logging.getLogger(__name__)
 ROBOTS = "noindex, nofollow"
 GUEST_FILES = ("video", "thumbnail")  # a guest reaches the shared video's MP4 and poster, nothing else
 
@@ -120,6 +125,28 @@ def _guest_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _guest_view(*methods: str) -> Callable:
+    """A guest view: only `methods` (405 otherwise), and its refusals logged by the link's prefix only. (Django logs
+    every 4xx with its path, and a guest's path holds a working token.)"""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+            if request.method not in methods:
+                response = _guest_headers(HttpResponseNotAllowed(methods))
+            else:
+                response = view(request, token, *args, **kwargs)
+            if response.status_code >= 400:
+                response._has_been_logged = True  # type: ignore[attr-defined]
+                log.warning("guest link %s…: %s %s (%s)", token[: share.PREFIX_LENGTH], request.method,
+                            response.status_code, view.__name__)  # fmt: skip
+            return response
+
+        return wrapper
+
+    return decorate
+
+
 def _gone(request: HttpRequest) -> HttpResponse:
     """The one answer for unknown, expired and revoked links and deleted videos: nothing tells them apart."""
     return _guest_headers(render(request, "reviews/share_gone.html", {"page": "guest"}, status=404))
@@ -138,7 +165,7 @@ def _unlocked(request: HttpRequest, link: GuestLink) -> bool:
 # send no Referer and `Origin: null`, which CSRF checks refuse. Nothing is at stake for a forged post: it can only
 # unlock the link for whoever already knows its password, and tries are limited per link whoever sends them.
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@_guest_view("GET", "POST")
 def guest(request: HttpRequest, token: str) -> HttpResponse:
     link = share.link_for_token(token)
     if link is None:
@@ -180,7 +207,9 @@ def _password_page(request: HttpRequest, link: GuestLink, token: str) -> HttpRes
             return _guest_headers(redirect("reviews:guest", token=token))
         form.errors.clear()
         form.add_error("password", "That password is not right. Try again.")
-    return _guest_headers(render(request, "reviews/share_password.html", {"page": "guest", "form": form}, status=status))
+    return _guest_headers(
+        render(request, "reviews/share_password.html", {"page": "guest", "form": form}, status=status)
+    )
 
 
 def _poster(link: GuestLink):
@@ -195,7 +224,7 @@ def _prompt(link: GuestLink) -> str:
     return "\n".join(f"Shot {e['shot']}: {e['prompt']}" for e in link.cut.entries)
 
 
-@require_GET
+@_guest_view("GET")
 def guest_file(request: HttpRequest, token: str, variant: str) -> HttpResponse:
     """The shared video's MP4 (with byte ranges, for playing and seeking) or its poster; the MP4 as a download only
     when the link allows it. Anything else, or a link that no longer opens: 404."""

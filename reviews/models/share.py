@@ -44,7 +44,8 @@ class GuestLink(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(video__isnull=False) & Q(cut__isnull=True)) | (Q(video__isnull=True) & Q(cut__isnull=False)),
+                condition=(Q(video__isnull=False) & Q(cut__isnull=True))
+                | (Q(video__isnull=True) & Q(cut__isnull=False)),
                 name="reviews_guestlink_one_target",
             ),
         ]

@@ -22,7 +22,9 @@ def test_each_view_is_counted_and_recorded(video, make_link):
     assert link.view_count == 3 and link.last_viewed_at is not None
     views = Entry.objects.filter(action="guest_link.view")
     assert views.count() == 3
-    assert {(e.actor_kind, e.ip_address, e.target_id) for e in views} == {("guest", "198.51.100.7", str(link.public_id))}
+    assert {(e.actor_kind, e.ip_address, e.target_id) for e in views} == {
+        ("guest", "198.51.100.7", str(link.public_id))
+    }
 
 
 def test_files_and_password_pages_are_not_views(client, video, make_link):

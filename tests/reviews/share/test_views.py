@@ -28,7 +28,7 @@ def test_an_editor_makes_a_link_and_sees_it_once(client, bob, video):
     client.force_login(bob)
     r = _make(client, video, allow_download="on", password="boat")
     assert r.status_code == 201 and r["Cache-Control"] == "private, no-store"
-    url = re.search(r'data-guest-link-url>([^<]+)<', r.content.decode()).group(1)
+    url = re.search(r"data-guest-link-url>([^<]+)<", r.content.decode()).group(1)
     token = url.rsplit("/g/", 1)[1].strip("/")
     link = GuestLink.objects.get()
     assert url.startswith("http://testserver/g/") and link.token_prefix == token[:6]
