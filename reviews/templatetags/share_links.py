@@ -4,6 +4,7 @@ links to editors and owners (one query), nothing to viewers, so the pages' own v
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
 from accounts.access import Role, can
 from reviews import share_selectors
@@ -21,4 +22,8 @@ def guest_links_of(target, membership):
         links = share_selectors.links_of(video=target)
     else:
         links = share_selectors.links_of(cut=target)
-    return {"links": list(links), "form": GuestLinkForm()}
+    now = timezone.now()
+    links = list(links)
+    for link in links:
+        link.state = "revoked" if link.is_revoked() else "expired" if link.is_expired(now) else "live"
+    return {"links": links, "form": GuestLinkForm()}

@@ -60,15 +60,36 @@ def test_viewers_see_no_links_and_cannot_make_one(client, viewer, video, make_li
 
 def test_the_video_page_lists_each_link(client, alice, bob, video, make_link):
     link, token = make_link(video, allow_download=True, password="pw")
-    Client().get(guest_url(make_link(video)[1]))  # another link, viewed once
+    viewed, viewed_token = make_link(video)
+    Client().get(guest_url(viewed_token))
     client.force_login(alice)
     page = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
-    rows = re.findall(r'<tr data-guest-link="([^"]+)">(.*?)</tr>', page, re.S)
-    assert len(rows) == 2
-    row = dict(rows)[str(link.public_id)]
-    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    assert cells[1] == "bob" and cells[3] == "0" and cells[4] == "never" and cells[5:7] == ["yes", "yes"]
-    assert "Revoke" in row and token not in page
+    items = dict(re.findall(r'<li data-guest-link="([^"]+)" data-state="live">(.*?)</li>', page, re.S))
+    assert set(items) == {str(link.public_id), str(viewed.public_id)}
+
+    def fact(item, name):
+        return re.sub(r"<[^>]+>", "", re.search(rf"<dd data-{name}>(.*?)</dd>", item, re.S).group(1)).strip()
+
+    first, second = items[str(link.public_id)], items[str(viewed.public_id)]
+    assert fact(first, "made-by") == "bob" and fact(first, "views") == "0" and fact(first, "last-viewed") == "never"
+    assert (fact(first, "password"), fact(first, "download")) == ("yes", "yes")
+    assert (fact(second, "password"), fact(second, "download")) == ("no", "no")
+    assert fact(second, "views") == "1" and fact(second, "last-viewed") != "never"
+    assert "data-revoke" in first and token not in page and viewed_token not in page
+
+
+def test_revoked_and_expired_links_are_listed_as_such(client, alice, video, make_link):
+    from accounts.actors import Actor
+    from reviews import share_services as share
+
+    revoked, _ = make_link(video)
+    share.link_revoke(actor=Actor.of_user(alice), link=revoked)
+    expired, _ = make_link(video, expires_in="1h", now=timezone.now() - timedelta(hours=2))
+    client.force_login(alice)
+    page = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
+    states = dict(re.findall(r'<li data-guest-link="([^"]+)" data-state="(\w+)">', page))
+    assert states == {str(revoked.public_id): "revoked", str(expired.public_id): "expired"}
+    assert "data-revoke" not in page
 
 
 def test_the_cut_page_lists_links_and_makes_them(client, bob, cut, make_link):
