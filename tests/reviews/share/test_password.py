@@ -92,3 +92,22 @@ def test_a_huge_password_is_just_wrong(client, video, make_link):
     _, token = make_link(video, password="paper boat")
     r = client.post(guest_url(token), {"password": "x" * 100_000})
     assert r.status_code == 400 and "That password is not right" in r.content.decode()
+
+
+def test_a_password_with_a_nul_is_just_wrong(client, video, make_link):
+    _, token = make_link(video, password="paper boat")
+    r = client.post(guest_url(token), {"password": "paper\x00boat"})
+    assert r.status_code == 400 and "That password is not right" in r.content.decode()
+    assert client.get(file_url(token)).status_code == 404
+
+
+def test_a_too_long_password_makes_no_link(client, bob, video):
+    from django.urls import reverse
+
+    from reviews.models import GuestLink
+
+    client.force_login(bob)
+    url = reverse("reviews:share-create-video", args=[video.public_id])
+    r = client.post(url, {"expires_in": "1h", "password": "x" * (share.PASSWORD_MAX_LENGTH + 1)}, follow=True)
+    assert "The guest link was not made" in r.content.decode() and "at most 128 characters" in r.content.decode()
+    assert not GuestLink.objects.exists()
