@@ -21,12 +21,13 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.access import Role, membership_for, require_role
+from accounts.access import Role, require_role
 from accounts.actors import Actor, client_address
 from assets.serving import serve
 from audit import services as audit
 from reviews import share_services as share
 from reviews.models import GuestLink
+from reviews.share_access import guest_link_for
 from reviews.share_forms import GuestLinkForm, GuestPasswordForm
 from storyboards.access import cut_for
 from videos.access import video_for
@@ -99,14 +100,7 @@ def create_for_cut(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def revoke(request: HttpRequest, public_id) -> HttpResponse:
-    link = (
-        GuestLink.objects.select_related("project", "video", "cut").filter(public_id=public_id).first()
-        if request.user.is_authenticated
-        else None
-    )
-    if link is None:
-        raise Http404("No such guest link.")
-    link.project.membership = require_role(membership_for(request.user, link.project), Role.VIEWER)
+    link = guest_link_for(request.user, public_id)
     _require_editor(request, link.project, action="guest_link.revoke", target=link)
     if share.link_revoke(actor=Actor.member(request), link=link):
         messages.success(request, f"The guest link {link.token_prefix}… was revoked: it no longer opens.")
