@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import Entry
 from reviews.models import GuestLink
 from tests.reviews.share.conftest import MP4, THUMB, file_url, guest_url
 
@@ -56,6 +57,8 @@ def test_viewers_see_no_links_and_cannot_make_one(client, viewer, video, make_li
     assert "Guest links" not in page
     assert _make(client, video).status_code == 403
     assert GuestLink.objects.count() == 1
+    refused = Entry.objects.get(action="guest_link.create", outcome=Entry.Outcome.REFUSED)
+    assert refused.actor == viewer and "editor role" in refused.reason
 
 
 def test_the_video_page_lists_each_link(client, alice, bob, video, make_link):
