@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,7 +76,7 @@ def _create(request: HttpRequest, *, video=None, cut=None) -> HttpResponse:
     ctx = {
         "page": "share-created",
         "link": link,
-        "url": request.build_absolute_uri(reverse("reviews:guest", args=[token])),
+        "url": settings.SITE_URL.rstrip("/") + reverse("reviews:guest", args=[token]),  # the studio's public address
         "back": _back(video=video, cut=cut),
         "target_label": "video" if video is not None else f"final cut {cut.number}",
     }

@@ -18,7 +18,10 @@ def _accessible(page, name):
     assert not [v["id"] for impact in ("serious", "critical") for v in found.get(impact, [])], (name, found)
 
 
-def test_a_guest_plays_a_shared_video_until_it_is_revoked(live_server, browser, bob, project, alice, make_video):
+def test_a_guest_plays_a_shared_video_until_it_is_revoked(
+    live_server, settings, browser, bob, project, alice, make_video
+):
+    settings.SITE_URL = live_server.url  # the address links are made with
     video = make_video(project, alice, prompt="A paper boat on a rain puddle", **media(1280, 720))
 
     editor = browser.new_context()

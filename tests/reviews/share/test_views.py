@@ -25,14 +25,15 @@ def _make(client, video, **data):
     return client.post(reverse("reviews:share-create-video", args=[video.public_id]), data)
 
 
-def test_an_editor_makes_a_link_and_sees_it_once(client, bob, video):
+def test_an_editor_makes_a_link_and_sees_it_once(client, bob, video, settings):
+    settings.SITE_URL = "https://studio.example.com"
     client.force_login(bob)
     r = _make(client, video, allow_download="on", password="boat")
     assert r.status_code == 201 and r["Cache-Control"] == "private, no-store"
     url = re.search(r"data-guest-link-url>([^<]+)<", r.content.decode()).group(1)
     token = url.rsplit("/g/", 1)[1].strip("/")
     link = GuestLink.objects.get()
-    assert url.startswith("http://testserver/g/") and link.token_prefix == token[:6]
+    assert url.startswith("https://studio.example.com/g/") and link.token_prefix == token[:6]
     assert link.allow_download and link.has_password and not link.show_prompt
     assert link.expires_at - link.created_at == pytest.approx(timedelta(days=7), abs=timedelta(seconds=5))
     assert link.created_by == bob and link.video == video
