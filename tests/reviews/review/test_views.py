@@ -167,3 +167,15 @@ def test_the_live_progress_cards_keep_the_badge(client, alice, video):
     client.force_login(alice)
     r = client.get(reverse("videos:status"), {"ids": str(video.public_id), "cards": "1"})
     assert 'data-review-state="approved"' in r.json()["videos"][str(video.public_id)]["card"]
+
+
+def test_an_approved_take_is_marked_on_its_storyboard(client, alice, cut):
+    from accounts.actors import Actor
+    from reviews import review_services
+
+    take = cut.storyboard.shots.get().takes.get()
+    review_services.review_set(actor=Actor.of_user(alice), video=take.video, state="approved")
+    client.force_login(alice)
+    page = client.get(reverse("storyboards:detail", args=[cut.storyboard.public_id])).content.decode()
+    item = page[page.index(f'data-take="{take.public_id}"') :]
+    assert 'data-review-state="approved"' in item[: item.index("</li>")]
