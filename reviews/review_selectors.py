@@ -103,7 +103,7 @@ def video_review_context(request: HttpRequest, video) -> dict:
             target_id=str(video.public_id),
             comments=comments,
             duration=float(video.seconds),
-        ),  # fmt: skip
+        ),
         "review_target": "video",
         "review_state": state,
         "review_state_label": ReviewState(state).label,
@@ -131,6 +131,6 @@ def cut_review_context(request: HttpRequest, cut) -> dict:
             target_id=str(cut.public_id),
             comments=comments,
             duration=cut.duration_seconds,
-        ),  # fmt: skip
+        ),
         "review_target": "cut",
     }

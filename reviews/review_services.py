@@ -11,6 +11,7 @@ Events (reviews.events) are sent once the change is committed.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import partial
 
@@ -25,6 +26,8 @@ from audit import services as audit
 from reviews import events
 from reviews.models import Comment, ReviewChange, ReviewPolicy, ReviewState, VideoReview
 from videos.models import Video
+
+log = logging.getLogger(__name__)
 
 MAX_NOTE = 500
 # @username: Django's usernames (letters, digits, @ . + - _), not inside a word or an email address.
@@ -67,6 +70,13 @@ def parse_timecode(text: str) -> float | None:
     for n in numbers:
         seconds = seconds * 60 + n
     return round(seconds, 2)
+
+
+def _send(signal, **kwargs) -> None:
+    """Send one of the app's events (after the commit): a listener that fails is logged and holds nothing up."""
+    for receiver, result in signal.send_robust(**kwargs):
+        if isinstance(result, Exception):
+            log.error("reviews: %s failed on %s", receiver, kwargs.get("sender"), exc_info=result)
 
 
 def mentioned_members(body: str, project: Project) -> dict[str, int]:
@@ -126,7 +136,7 @@ def comment_post(*, actor: Actor, body: str, timecode: float | None = None, vide
         for user_id in sorted(set(mentions.values())):
             if user_id != author_id:  # naming oneself notifies no one
                 transaction.on_commit(
-                    partial(events.member_mentioned.send, sender=Comment, comment_id=comment.id, user_id=user_id)
+                    partial(_send, events.member_mentioned, sender=Comment, comment_id=comment.id, user_id=user_id)
                 )
     return comment
 
@@ -194,14 +204,15 @@ def review_set(*, actor: Actor, video: Video, state: str, note: str = "") -> Rev
             )  # fmt: skip
             transaction.on_commit(
                 partial(
-                    events.review_changed.send,
+                    _send,
+                    events.review_changed,
                     sender=Video,
                     video_id=video.id,
                     old=old,
                     new=state,
                     actor=actor,
                     note=note,
-                )  # fmt: skip
+                )
             )
         entry.detail.update({"from": old, **({"note": note[:200]} if note else {})})
     return change

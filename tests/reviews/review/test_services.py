@@ -173,3 +173,19 @@ def test_comment_text_is_escaped_and_only_members_mentions_are_highlighted(bob, 
     assert "@charlie" in html and 'data-mention="charlie"' not in html
     assert '<span class="mention" data-mention="vera">@vera</span>' in html
     assert comment.mentions == ["vera"]
+
+
+def test_a_failing_listener_holds_nothing_up(bob, viewer, video, django_capture_on_commit_callbacks, caplog):
+    from reviews import events
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("the mail server is down")
+
+    events.member_mentioned.connect(broken, weak=False, dispatch_uid="test-broken")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            comment = _post(bob, video, "@vera see this")
+    finally:
+        events.member_mentioned.disconnect(dispatch_uid="test-broken")
+    assert Comment.objects.filter(id=comment.id).exists()
+    assert "the mail server is down" in caplog.text

@@ -179,3 +179,24 @@ def test_an_approved_take_is_marked_on_its_storyboard(client, alice, cut):
     page = client.get(reverse("storyboards:detail", args=[cut.storyboard.public_id])).content.decode()
     item = page[page.index(f'data-take="{take.public_id}"') :]
     assert 'data-review-state="approved"' in item[: item.index("</li>")]
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_the_gallery_marks_and_filters_reviewed_videos_without_a_query_per_card(
+    client, alice, project, make_video, django_assert_num_queries, n
+):
+    from django.core.cache import cache
+
+    from accounts.actors import Actor
+    from reviews import review_services
+
+    for i in range(n):
+        v = make_video(project, alice, prompt=f"kite {i}", video=b"mp4")
+        review_services.review_set(actor=Actor.of_user(alice), video=v, state="approved" if i % 2 else "in_review")
+    client.force_login(alice)
+    url = reverse("videos:project-gallery", args=[project.public_id])
+    client.get(url)  # the search index's one-time check (SQLite) is not a query of the page
+    cache.clear()
+    with django_assert_num_queries(8):  # as tests/videos/views/test_query_counts.py: nothing added
+        page = client.get(url, {"review": "approved"}).content.decode()
+    assert page.count('data-review-state="approved"') == n // 2 and 'data-review-state="in_review"' not in page
