@@ -200,3 +200,21 @@ def test_the_gallery_marks_and_filters_reviewed_videos_without_a_query_per_card(
     with django_assert_num_queries(8):  # as tests/videos/views/test_query_counts.py: nothing added
         page = client.get(url, {"review": "approved"}).content.decode()
     assert page.count('data-review-state="approved"') == n // 2 and 'data-review-state="in_review"' not in page
+
+
+def test_a_comment_with_a_nul_character_is_refused_with_a_clear_400(client, bob, video):
+    client.raise_request_exception = False
+    client.force_login(bob)
+    r = _comment(client, video, body="a\x00b")
+    assert r.status_code == 400 and "NUL character" in r.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_a_viewer_setting_a_review_is_refused_and_recorded(client, viewer, video):
+    from audit.models import Entry
+
+    client.force_login(viewer)
+    assert _review(client, video, "approved").status_code == 403
+    entry = Entry.objects.get(action="review.change")
+    assert (entry.outcome, entry.actor_name, entry.target_id) == ("refused", "vera", str(video.public_id))
+    assert not VideoReview.objects.exists()
