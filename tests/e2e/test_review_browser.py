@@ -14,7 +14,9 @@ PLAYER = "document.querySelector('video[data-player]')"
 
 
 def test_an_editor_comments_at_a_timecode_and_an_owner_approves(live_server, browser, alice, bob, project, make_video):
-    video = make_video(project, alice, prompt="A red kite over the park", upstream_id="video_review", **media(1280, 720))
+    video = make_video(
+        project, alice, prompt="A red kite over the park", upstream_id="video_review", **media(1280, 720)
+    )
     url = f"{live_server.url}/videos/{video.public_id}/"
 
     editor = browser.new_context(viewport=DESKTOP)
