@@ -169,6 +169,7 @@ def _detail_page(
     status: int = 200,
 ) -> HttpResponse:
     from characters import selectors as cast
+    from reviews.review_selectors import video_review_context
     from storyboards.selectors import takes_of_video
 
     root, ancestors = selectors.lineage(video)
@@ -231,6 +232,7 @@ def _detail_page(
         "cast": node.cast if node is not None else cast.cast_of(video),
         "takes": takes_of_video(video),
     }
+    ctx.update(video_review_context(request, video))  # reviews/: comments, markers, review state (2 queries)
     return render(request, "videos/detail.html", ctx, status=status)
 
 
