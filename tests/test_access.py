@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
+from tests.reviews.review.access_table import REVIEW_VIEWS, review_state, review_world
 from tests.reviews.share.access_table import SHARE_PUBLIC, SHARE_VIEWS, share_state, share_world
 from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
 
@@ -78,6 +79,7 @@ VIEWS = [
              role="owner"),
 ]  # fmt: skip
 VIEWS += STORYBOARD_VIEWS
+VIEWS += REVIEW_VIEWS
 VIEWS += SHARE_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
@@ -94,12 +96,13 @@ NOT_PROJECT_SCOPED = {
 @pytest.fixture
 def world(alice, bob, viewer, charlie, project, make_video):
     """alice owns the project, bob edits, vera views, charlie is outside; a failed video of alice's in it."""
-    return share_world({
+    w = {
         "owner": alice, "editor": bob, "viewer": viewer, "outsider": charlie, "project": project,
         "video": make_video(project, alice, status="failed", video=b"mp4 bytes"),
         "character": _character(project, alice),
         **storyboard_world(project, alice, make_video),
-    })  # fmt: skip
+    }  # fmt: skip
+    return share_world(w | review_world(w["video"], alice))
 
 
 def _character(project, maker):
@@ -125,6 +128,7 @@ def _state():
         sorted(Membership.objects.values_list("user_id", "project_id", "role")),
         Project.objects.count(),
         storyboard_state(),
+        review_state(),
         share_state(),
     )
 

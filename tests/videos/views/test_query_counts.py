@@ -101,9 +101,11 @@ def test_the_video_page(client, alice, videos, django_assert_num_queries):
     client.force_login(alice)
     video = next(v for v in videos if v.status == Video.Status.COMPLETED)
     # session + user, the video, the membership, its family (the video with its files, one per generation below),
-    # who is in the family (the cast's appearances, one query), the storyboard takes it is (one query), its guest
-    # links (one query, for editors and owners), the retry source is not asked: 11 in all for a video without remixes.
-    _get(client, reverse("videos:detail", args=[video.public_id]), django_assert_num_queries, 11)
+    # who is in the family (the cast's appearances, one query), the storyboard takes it is (one query), the retry
+    # source is not asked, its comments with their authors and its review history (reviews/; the latest change is
+    # the current state; an editor's page also asks the project's review policy), its guest links (one query, for
+    # editors and owners): 13 in all for a video without remixes.
+    _get(client, reverse("videos:detail", args=[video.public_id]), django_assert_num_queries, 13)
 
 
 @pytest.mark.parametrize("videos", SIZES, indirect=True)
