@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 from accounts.models import Membership, Project, User
+from reviews import organise_selectors as organise
 from videos import search
 from videos.models import Video
 
@@ -48,6 +49,8 @@ class GalleryFilters:
     q: str = ""
     mine: bool = False  # only the viewer's own videos
     sort: str = "newest"
+    tag: str = ""  # only videos carrying this tag (reviews: organise)
+    favourite: bool = False  # only the viewer's starred videos (reviews: organise)
 
 
 def gallery(user: User, *, project: Project | None = None, filters: GalleryFilters = GalleryFilters()) -> QuerySet[Video]:
@@ -72,9 +75,11 @@ def gallery(user: User, *, project: Project | None = None, filters: GalleryFilte
         qs = qs.filter(created_at__date__lte=filters.until)
     if filters.q:
         qs = search.matching(qs, filters.q)
+    if filters.tag or filters.favourite:
+        qs = organise.filter_videos(qs, user, tag=filters.tag, favourite=True if filters.favourite else None)
     order = GALLERY_SORTS.get(filters.sort, GALLERY_SORTS["newest"])[1]
-    # What a card shows: its project and owner, and its files (a card names a parent only by its id).
-    return qs.select_related("project", "owner").prefetch_related("assets").order_by(*order)
+    # What a card shows: its project and owner, its title, and its files (a card names a parent only by its id).
+    return qs.select_related("project", "owner", "organise_title").prefetch_related("assets").order_by(*order)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -339,7 +344,7 @@ def videos_for_status(user: User, public_ids: list[str]) -> QuerySet[Video]:
     return (
         videos_visible_to(user)
         .filter(public_id__in=public_ids)
-        .select_related("project", "owner", "provider", "remixed_from")
+        .select_related("project", "owner", "provider", "remixed_from", "organise_title")
         .prefetch_related("assets")
     )
 
