@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
+from tests.reviews.organise.access_table import ORGANISE_VIEWS, organise_state
 from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
 
 Role = Membership.Role
@@ -77,6 +78,7 @@ VIEWS = [
              role="owner"),
 ]  # fmt: skip
 VIEWS += STORYBOARD_VIEWS
+VIEWS += ORGANISE_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
 NOT_PROJECT_SCOPED = {
@@ -122,6 +124,7 @@ def _state():
         sorted(Membership.objects.values_list("user_id", "project_id", "role")),
         Project.objects.count(),
         storyboard_state(),
+        organise_state(),
     )
 
 
