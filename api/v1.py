@@ -384,8 +384,8 @@ def _organise_filters(params, queryset, token: ApiToken):
             raise ApiError(400, f"Invalid 'tag': {' '.join(exc.messages)}", param="tag", code="invalid_value") from None
     if favourite is not None and favourite.lower() not in FAVOURITE_VALUES:
         raise invalid_value("favourite", favourite, ("true", "false"))
-    return organise.filter_videos(queryset, token.user, tag=tag or "",
-                                  favourite=FAVOURITE_VALUES[favourite.lower()] if favourite is not None else None)
+    wanted = FAVOURITE_VALUES[favourite.lower()] if favourite is not None else None
+    return organise.filter_videos(queryset, token.user, tag=tag or "", favourite=wanted)
 
 
 @endpoint(GET=READ, DELETE=WRITE)

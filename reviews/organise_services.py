@@ -24,7 +24,15 @@ from accounts.access import Role, require_actor_role
 from accounts.actors import Actor
 from accounts.models import Membership
 from audit import services as audit
-from reviews.models.organise import TAG_MAX_LENGTH, TAGS_PER_VIDEO, TITLE_MAX_LENGTH, Favourite, Tag, VideoTag, VideoTitle
+from reviews.models.organise import (
+    TAG_MAX_LENGTH,
+    TAGS_PER_VIDEO,
+    TITLE_MAX_LENGTH,
+    Favourite,
+    Tag,
+    VideoTag,
+    VideoTitle,
+)
 from videos.models import Video
 
 SPACES = re.compile(r"\s+")
@@ -343,9 +351,10 @@ def _zip_pieces(videos: list[Video], *, chunk_size: int) -> Iterator[bytes]:
             entry = zipfile.ZipInfo(zip_entry_name(video), date_time=_zip_time(video.created_at))
             entry.compress_type = zipfile.ZIP_STORED
             large = asset.bytes is None or asset.bytes > 2**31
-            with asset.file.storage.open(asset.file.name, "rb") as source, archive.open(
-                entry, mode="w", force_zip64=large
-            ) as target:
+            with (
+                asset.file.storage.open(asset.file.name, "rb") as source,
+                archive.open(entry, mode="w", force_zip64=large) as target,
+            ):
                 while True:
                     data = source.read(chunk_size)
                     if not data:

@@ -87,7 +87,9 @@ def title(request: HttpRequest, public_id) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Renamed to “{kept}”." if kept else "The title was removed: the prompt names the video again.")
+        messages.success(
+            request, f"Renamed to “{kept}”." if kept else "The title was removed: the prompt names the video again."
+        )
     return _back(request, _detail(video))
 
 

@@ -6,82 +6,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_password_reset_request'),
-        ('reviews', '0001_initial'),
-        ('videos', '0011_prompt_search_and_gallery_indexes'),
+        ("accounts", "0002_password_reset_request"),
+        ("reviews", "0001_initial"),
+        ("videos", "0011_prompt_search_and_gallery_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50)),
-                ('key', models.CharField(editable=False, max_length=150)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='accounts.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50)),
+                ("key", models.CharField(editable=False, max_length=150)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tags", to="accounts.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['key'],
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='VideoTag',
+            name="VideoTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='video_tags', to='reviews.tag')),
-                ('video', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organise_tags', to='videos.video')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="video_tags", to="reviews.tag"
+                    ),
+                ),
+                (
+                    "video",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="organise_tags", to="videos.video"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='VideoTitle',
+            name="VideoTitle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('video', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='organise_title', to='videos.video')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "video",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="organise_title", to="videos.video"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Favourite',
+            name="Favourite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='favourites', to=settings.AUTH_USER_MODEL)),
-                ('video', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='favourites', to='videos.video')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="favourites",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "video",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="favourites", to="videos.video"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['user', '-created_at'], name='reviews_favourite_user_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'video'), name='reviews_favourite_one_per_user_video')],
+                "indexes": [models.Index(fields=["user", "-created_at"], name="reviews_favourite_user_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "video"), name="reviews_favourite_one_per_user_video")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(fields=('project', 'key'), name='reviews_tag_unique_per_project'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(fields=("project", "key"), name="reviews_tag_unique_per_project"),
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.CheckConstraint(condition=models.Q(('key', ''), _negated=True), name='reviews_tag_not_empty'),
+            model_name="tag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("key", ""), _negated=True), name="reviews_tag_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='videotag',
-            index=models.Index(fields=['tag', 'video'], name='reviews_videotag_tag_idx'),
+            model_name="videotag",
+            index=models.Index(fields=["tag", "video"], name="reviews_videotag_tag_idx"),
         ),
         migrations.AddConstraint(
-            model_name='videotag',
-            constraint=models.UniqueConstraint(fields=('video', 'tag'), name='reviews_videotag_once_per_video'),
+            model_name="videotag",
+            constraint=models.UniqueConstraint(fields=("video", "tag"), name="reviews_videotag_once_per_video"),
         ),
         migrations.AddConstraint(
-            model_name='videotitle',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='reviews_videotitle_not_empty'),
+            model_name="videotitle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="reviews_videotitle_not_empty"
+            ),
         ),
     ]

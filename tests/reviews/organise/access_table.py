@@ -13,7 +13,6 @@ def _video(name):
     return lambda w: reverse(name, args=[str(w["video"].public_id)])
 
 
-
 ORGANISE_VIEWS = [
     ViewSpec("reviews:favourite", _video("reviews:favourite"), "post", "viewer", {"on": "1"}),
     ViewSpec("reviews:tag-add", _video("reviews:tag-add"), "post", "editor", {"name": "dusk"}),

@@ -80,4 +80,6 @@ def test_the_description_names_the_filters_and_metadata(client):
     spec = client.get("/v1/openapi.json").json()
     names = [p["name"] for p in spec["paths"]["/videos"]["get"]["parameters"]]
     assert {"tag", "favourite"} <= set(names)
-    assert spec["components"]["schemas"]["Video"]["properties"]["metadata"]["additionalProperties"] == {"type": "string"}
+    assert spec["components"]["schemas"]["Video"]["properties"]["metadata"]["additionalProperties"] == {
+        "type": "string"
+    }

@@ -109,7 +109,9 @@ def test_bulk_delete_deletes_what_i_may_and_says_what_it_skipped(client, bob, al
     # a viewer deletes nothing
     other = make_video(project, alice, prompt="other")
     client.force_login(viewer)
-    assert _post(client, "bulk-delete", [other]) == ["Deleted 0 videos. Skipped 1: 1 need the editor role in their project."]
+    assert _post(client, "bulk-delete", [other]) == [
+        "Deleted 0 videos. Skipped 1: 1 need the editor role in their project."
+    ]
     assert Video.objects.get(id=other.id).deleted_at is None
 
 
@@ -143,7 +145,9 @@ def test_another_teams_video_or_an_unknown_id_refuses_the_whole_selection(client
     before = _state()
     for odd in (secret, deleted, str(uuid.uuid4())):
         said = _post(client, action, [three[0], odd], tag="dusk")
-        assert said == ["1 of the selected videos was not found (deleted, or not in your projects); nothing was changed."]
+        assert said == [
+            "1 of the selected videos was not found (deleted, or not in your projects); nothing was changed."
+        ]
     assert _post(client, action, [three[0], "not-an-id"], tag="dusk") == [
         "The selection holds something that is not a video; nothing was changed."
     ]

@@ -109,7 +109,7 @@ def test_a_title_names_the_card_and_the_page_and_the_prompt_stays(client, bob, v
     assert "<title>Kite, take 2" in page and '<h1 class="prompt-title">Kite, take 2</h1>' in page
     assert "A red kite over the park" in page  # the prompt, still on the page
     card = client.get(gallery).content.decode()
-    assert '<span data-video-title>Kite, take 2</span>' in card  # a new card, not the cached one
+    assert "<span data-video-title>Kite, take 2</span>" in card  # a new card, not the cached one
     r = client.post(reverse("reviews:title", args=[video.public_id]), {"title": "t" * 201}, follow=True)
     assert "A title is at most 200 characters; this one has 201." in r.content.decode()
     assert VideoTitle.objects.get().title == "Kite, take 2"
@@ -129,7 +129,9 @@ def tagged(alice, bob, project, make_video):
 @pytest.mark.parametrize("where", ["gallery", "project", "search"])
 def test_every_gallery_filters_by_tag_and_favourite(client, bob, project, tagged, where):
     client.force_login(bob)
-    url = reverse("videos:project-gallery", args=[project.public_id]) if where == "project" else reverse("videos:gallery")
+    url = (
+        reverse("videos:project-gallery", args=[project.public_id]) if where == "project" else reverse("videos:gallery")
+    )
     extra = {"q": "kite"} if where == "search" else {}
     shown = client.get(url, {**extra, "tag": "DUSK"}).context["videos"]
     assert {v.id for v in shown} == {tagged[0].id, tagged[2].id, tagged[4].id}
@@ -164,6 +166,6 @@ def test_the_cards_carry_a_box_a_star_and_their_tags(client, bob, project, tagge
     client.force_login(bob)
     page = client.get(reverse("videos:project-gallery", args=[project.public_id])).content.decode()
     assert page.count('name="videos"') == 5 and page.count('form="organise-bulk"') == 5
-    assert page.count('data-organise-star') == 5 and page.count('aria-pressed="true"') == 2
+    assert page.count("data-organise-star") == 5 and page.count('aria-pressed="true"') == 2
     assert page.count('class="tag-chip"') == 3
     assert '<datalist id="organise-tags"><option value="Dusk">' in page

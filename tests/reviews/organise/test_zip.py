@@ -24,7 +24,9 @@ BIG = 3 * 1024 * 1024 + 17  # three and a bit read chunks of a megabyte
 def picked(project, alice, make_video):
     kite = make_video(project, alice, prompt='A red kite, "windy" day, over the park', video=os.urandom(BIG),
                       seconds=8, size="720x1280")  # fmt: skip
-    boat = make_video(project, alice, prompt="=HYPERLINK(\"http://x\") a paper boat", video=b"\x00\x00\x00\x18ftypmp42" * 10)
+    boat = make_video(
+        project, alice, prompt='=HYPERLINK("http://x") a paper boat', video=b"\x00\x00\x00\x18ftypmp42" * 10
+    )
     failed = make_video(project, alice, prompt="A failed one", status=Video.Status.FAILED)
     services.tag_add(actor=Actor.of_user(alice), video=kite, name="Dusk")
     services.tag_add(actor=Actor.of_user(alice), video=kite, name="kites")
@@ -46,7 +48,9 @@ def test_the_zip_holds_each_mp4_and_a_csv_of_prompts_and_settings(client, bob, p
     data = b"".join(_download(client, picked).streaming_content)
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
-    assert sorted(archive.namelist()) == sorted(["videos.csv", f"sora-{kite.public_id}.mp4", f"sora-{boat.public_id}.mp4"])
+    assert sorted(archive.namelist()) == sorted(
+        ["videos.csv", f"sora-{kite.public_id}.mp4", f"sora-{boat.public_id}.mp4"]
+    )
     for video in (kite, boat):
         asset = video.assets.get(kind="video")
         with asset.file.open("rb") as stored:
@@ -59,7 +63,7 @@ def test_the_zip_holds_each_mp4_and_a_csv_of_prompts_and_settings(client, bob, p
         "model": "sora-2", "size": "720x1280", "seconds": "8", "provider": kite.provider.name,
         "created": kite.created_at.isoformat(), "tags": "Dusk,kites", "file": f"sora-{kite.public_id}.mp4",
     }  # fmt: skip
-    assert rows[1]["prompt"] == "'=HYPERLINK(\"http://x\") a paper boat"  # a formula stays text in a spreadsheet
+    assert rows[1]["prompt"] == '\'=HYPERLINK("http://x") a paper boat'  # a formula stays text in a spreadsheet
     assert rows[2]["file"] == "" and rows[2]["prompt"] == "A failed one"  # no MP4: only in the CSV
 
 
