@@ -33,6 +33,7 @@ from reviews.models.organise import (
     VideoTag,
     VideoTitle,
 )
+from reviews.organise_selectors import title_of
 from videos.models import Video
 
 SPACES = re.compile(r"\s+")
@@ -302,27 +303,21 @@ def zip_entry_name(video: Video) -> str:
     return f"sora-{video.public_id}.mp4"
 
 
-def csv_rows(videos: list[Video]) -> str:
+def csv_rows(videos: list[Video], files: dict[int, str] | None = None) -> str:
     """The CSV of the selection: prompts and settings, one row a video (tags separated by commas; a cell that starts
-    like a formula is prefixed with a quote so a spreadsheet shows it as text)."""
+    like a formula is prefixed with a quote so a spreadsheet shows it as text). `files`: each video's entry in the
+    zip, or why it has none."""
+    files = files or {}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for video in videos:
-        title = getattr(getattr(video, "organise_title", None), "title", "") if _has_title(video) else ""
         writer.writerow([_cell(value) for value in (
-            str(video.public_id), title, video.prompt, video.model, video.size, video.seconds,
+            str(video.public_id), title_of(video), video.prompt, video.model, video.size, video.seconds,
             video.provider.name, video.created_at.isoformat(), ",".join(getattr(video, "tag_names", [])),
-            zip_entry_name(video) if "video" in video.asset_map else "",
+            files.get(video.id, ""),
         )])  # fmt: skip
     return out.getvalue()
-
-
-def _has_title(video: Video) -> bool:
-    try:
-        return video.organise_title is not None
-    except VideoTitle.DoesNotExist:
-        return False
 
 
 def _cell(value) -> str:
@@ -336,32 +331,35 @@ def zip_stream(videos: list[Video], *, chunk_size: int = CHUNK) -> Iterator[byte
 
 
 def _zip_pieces(videos: list[Video], *, chunk_size: int) -> Iterator[bytes]:
-    """The zip of the selected videos' MP4s (stored as they are: an MP4 is compressed already) and the CSV, yielded
-    piece by piece as it is written. A video without an archived MP4 is only in the CSV."""
+    """The zip of the selected videos' MP4s (stored as they are: an MP4 is compressed already), then the CSV, yielded
+    piece by piece as it is written. A video without an archived MP4 (not finished, failed, or its file missing from
+    storage) is only in the CSV, which says so."""
     sink = _Sink()
+    files: dict[int, str] = {}
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        info = zipfile.ZipInfo(CSV_NAME, date_time=_zip_time())
-        info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, csv_rows(videos).encode("utf-8-sig"))
-        yield sink.take()
         for video in videos:
             asset = video.asset_map.get("video")
             if asset is None:
+                files[video.id] = "(no MP4: not archived)"
+                continue
+            try:
+                source = asset.file.storage.open(asset.file.name, "rb")
+            except (FileNotFoundError, OSError):
+                files[video.id] = "(no MP4: missing from the studio's storage)"
                 continue
             entry = zipfile.ZipInfo(zip_entry_name(video), date_time=_zip_time(video.created_at))
             entry.compress_type = zipfile.ZIP_STORED
             large = asset.bytes is None or asset.bytes > 2**31
-            with (
-                asset.file.storage.open(asset.file.name, "rb") as source,
-                archive.open(entry, mode="w", force_zip64=large) as target,
-            ):
-                while True:
-                    data = source.read(chunk_size)
-                    if not data:
-                        break
+            with source, archive.open(entry, mode="w", force_zip64=large) as target:
+                while data := source.read(chunk_size):
                     target.write(data)
                     yield sink.take()
+            files[video.id] = entry.filename
             yield sink.take()
+        info = zipfile.ZipInfo(CSV_NAME, date_time=_zip_time())
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, csv_rows(videos, files).encode("utf-8-sig"))
+        yield sink.take()
     yield sink.take()
 
 

@@ -1,3 +1,4 @@
 """The reviews app's models, one module per part (comments and review states, organising, guest links,
 notifications and webhooks); each is imported here so Django finds it."""
+
 from reviews.models.organise import Favourite, Tag, VideoTag, VideoTitle  # noqa: F401

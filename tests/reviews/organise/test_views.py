@@ -169,3 +169,11 @@ def test_the_cards_carry_a_box_a_star_and_their_tags(client, bob, project, tagge
     assert page.count("data-organise-star") == 5 and page.count('aria-pressed="true"') == 2
     assert page.count('class="tag-chip"') == 3
     assert '<datalist id="organise-tags"><option value="Dusk">' in page
+
+
+def test_a_live_cards_fresh_html_keeps_its_title(client, alice, bob, project, make_video):
+    rendering = make_video(project, alice, prompt="A kite being made", status="in_progress", progress=40)
+    services.title_set(actor=Actor.of_user(alice), video=rendering, title="Kite in the making")
+    client.force_login(bob)
+    r = client.get(reverse("videos:status"), {"ids": str(rendering.public_id), "cards": "1"})
+    assert "<span data-video-title>Kite in the making</span>" in r.json()["videos"][str(rendering.public_id)]["card"]

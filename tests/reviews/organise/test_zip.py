@@ -64,7 +64,19 @@ def test_the_zip_holds_each_mp4_and_a_csv_of_prompts_and_settings(client, bob, p
         "created": kite.created_at.isoformat(), "tags": "Dusk,kites", "file": f"sora-{kite.public_id}.mp4",
     }  # fmt: skip
     assert rows[1]["prompt"] == '\'=HYPERLINK("http://x") a paper boat'  # a formula stays text in a spreadsheet
-    assert rows[2]["file"] == "" and rows[2]["prompt"] == "A failed one"  # no MP4: only in the CSV
+    assert rows[2]["file"] == "(no MP4: not archived)" and rows[2]["prompt"] == "A failed one"  # only in the CSV
+
+
+def test_a_file_missing_from_storage_is_said_in_the_csv_and_the_zip_stays_whole(client, bob, picked):
+    kite, boat, _ = picked
+    asset = boat.assets.get(kind="video")
+    asset.file.storage.delete(asset.file.name)
+    client.force_login(bob)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(_download(client, [kite, boat]).streaming_content)))
+    assert archive.testzip() is None
+    assert sorted(archive.namelist()) == sorted(["videos.csv", f"sora-{kite.public_id}.mp4"])
+    rows = list(csv.DictReader(io.StringIO(archive.read("videos.csv").decode("utf-8-sig"))))
+    assert [r["file"] for r in rows] == [f"sora-{kite.public_id}.mp4", "(no MP4: missing from the studio's storage)"]
 
 
 def test_the_zip_is_streamed_in_bounded_pieces(client, bob, picked):
