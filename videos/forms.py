@@ -213,7 +213,7 @@ class GalleryFilterForm(StorableTextMixin, forms.Form):
     # Organise (reviews): a tag (typed, offered from the datalist "organise-tags") and my stars only.
     tag = forms.CharField(required=False, max_length=50, label="Tag",
                           widget=forms.TextInput(attrs={"placeholder": "Tag", "list": "organise-tags"}))  # fmt: skip
-    favourite = forms.BooleanField(required=False, label="★ Favourites only")
+    favourite = forms.BooleanField(required=False, label="★ Favourites only", widget=forms.CheckboxInput({"value": "1"}))
 
     FILTERS = ("q", "status", "model", "owner", "since", "until", "tag", "favourite")  # what "Clear" clears (not the sort or the tab)
 

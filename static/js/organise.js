@@ -25,7 +25,7 @@
     })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) { setStar(form, data.favourite); })
-      .catch(function () { form.submit(); });  // fall back to the plain post
+      .catch(function () { setStar(form, !wanted); form.submit(); });  // fall back to the plain post
     setStar(form, wanted);
   });
 

@@ -53,7 +53,7 @@ def test_tag_star_filter_and_download_a_zip(live_server, browser, alice, project
     assert page.locator(".card-slot").count() == 2
     page.get_by_label("★ Favourites only").check()
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_url("**favourite=on**")
+    page.wait_for_url("**favourite=1**")
     assert page.locator(".card-slot").count() == 1 and card(kite).count() == 1
 
     # select two and download their zip

@@ -135,9 +135,9 @@ def test_every_gallery_filters_by_tag_and_favourite(client, bob, project, tagged
     extra = {"q": "kite"} if where == "search" else {}
     shown = client.get(url, {**extra, "tag": "DUSK"}).context["videos"]
     assert {v.id for v in shown} == {tagged[0].id, tagged[2].id, tagged[4].id}
-    shown = client.get(url, {**extra, "favourite": "on"}).context["videos"]
+    shown = client.get(url, {**extra, "favourite": "1"}).context["videos"]
     assert {v.id for v in shown} == {tagged[1].id, tagged[2].id}
-    shown = client.get(url, {**extra, "favourite": "on", "tag": "dusk"}).context["videos"]
+    shown = client.get(url, {**extra, "favourite": "1", "tag": "dusk"}).context["videos"]
     assert [v.id for v in shown] == [tagged[2].id]
 
 
