@@ -169,6 +169,9 @@ def test_the_cards_carry_a_box_a_star_and_their_tags(client, bob, project, tagge
     assert page.count("data-organise-star") == 5 and page.count('aria-pressed="true"') == 2
     assert page.count('class="tag-chip"') == 3
     assert '<datalist id="organise-tags"><option value="Dusk">' in page
+    assert "{#" not in page and "#}" not in page  # no template comment shown as text
+    detail = client.get(_detail(tagged[0])).content.decode()
+    assert "{#" not in detail and "#}" not in detail
 
 
 def test_a_live_cards_fresh_html_keeps_its_title(client, alice, bob, project, make_video):
