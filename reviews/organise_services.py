@@ -166,10 +166,13 @@ class BulkResult:
             reasons: dict[str, int] = {}
             for _, reason in self.skipped:
                 reasons[reason] = reasons.get(reason, 0) + 1
-            parts = [f"{count} {reason}" if count > 1 else f"1 {reason}" for reason, count in reasons.items()]
+            parts = [f"{count} {reason}" for reason, count in reasons.items()]
             words.append(f"Skipped {len(self.skipped)}: " + "; ".join(parts) + ".")
         words.extend(self.notes)
         return " ".join(words)
+
+
+NOT_EDITOR = "in a project where you are not an editor"
 
 
 def _roles(user, videos: Iterable[Video]) -> dict[int, Membership]:
@@ -191,7 +194,7 @@ def bulk_tag(*, actor: Actor, videos: list[Video], name: str) -> BulkResult:
         for video in videos:
             membership = memberships.get(video.project_id)
             if membership is None or not membership.has_role(Role.EDITOR):
-                result.skipped.append((video, "need the editor role in their project"))
+                result.skipped.append((video, NOT_EDITOR))
                 continue
             video.project.membership = membership
             tag = tags.get(video.project_id) or _tag_for(video.project, name, key, actor.user)
@@ -200,7 +203,7 @@ def bulk_tag(*, actor: Actor, videos: list[Video], name: str) -> BulkResult:
                 result.done.append(video)
                 continue
             if counts.get(video.id, 0) >= TAGS_PER_VIDEO:
-                result.skipped.append((video, f"already carry {TAGS_PER_VIDEO} tags"))
+                result.skipped.append((video, f"carrying {TAGS_PER_VIDEO} tags already"))
                 continue
             VideoTag.objects.get_or_create(video=video, tag=tag, defaults={"added_by": actor.user})
             result.done.append(video)
@@ -238,17 +241,17 @@ def bulk_delete(*, actor: Actor, videos: list[Video]) -> BulkResult:
     for video in videos:
         membership = memberships.get(video.project_id)
         if membership is None or not membership.has_role(Role.EDITOR):
-            result.skipped.append((video, "need the editor role in their project"))
+            result.skipped.append((video, NOT_EDITOR))
             continue
         if not video.is_deletable:
-            result.skipped.append((video, "are still being made (cancel them, or delete them once finished)"))
+            result.skipped.append((video, "still being made (cancel it, or delete it once it has finished)"))
             continue
         video.project.membership = membership
         try:
             note = video_services.video_delete(actor=actor, video=video)
         except (ValidationError, PermissionDenied, Http404) as exc:
             message = " ".join(getattr(exc, "messages", [str(exc)]))
-            result.skipped.append((video, f"were refused ({message})"))
+            result.skipped.append((video, f"refused ({message})"))
             continue
         result.done.append(video)
         if note and note not in result.notes:

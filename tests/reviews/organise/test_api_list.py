@@ -83,3 +83,26 @@ def test_the_description_names_the_filters_and_metadata(client):
     assert spec["components"]["schemas"]["Video"]["properties"]["metadata"]["additionalProperties"] == {
         "type": "string"
     }
+
+
+def test_the_lists_queries_do_not_grow_with_its_length(api_for, alice, bob, project, make_video):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = api_for(bob, project)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/v1/videos", {"limit": 100}).status_code == 200
+        return len(queries)
+
+    def more(n):
+        for i in range(n):
+            v = make_video(project, alice, prompt=f"more {i}")
+            services.tag_add(actor=Actor.of_user(alice), video=v, name=f"t{i % 3}")
+            services.favourite_set(actor=Actor.of_user(bob), video=v, on=True)
+
+    more(2)
+    few = count()
+    more(20)
+    assert count() == few

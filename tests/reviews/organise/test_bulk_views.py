@@ -58,7 +58,7 @@ def test_bulk_tag_skips_the_videos_of_projects_where_i_only_view(client, bob, al
     watched = make_video(theirs, alice, prompt="watched only")
     client.force_login(bob)
     said = _post(client, "bulk-tag", [three[0], watched], tag="dusk")
-    assert said == ["Tagged 1 video. Skipped 1: 1 need the editor role in their project."]
+    assert said == ["Tagged 1 video. Skipped 1: 1 in a project where you are not an editor."]
     assert list(VideoTag.objects.values_list("video_id", flat=True)) == [three[0].id]
 
 
@@ -67,7 +67,7 @@ def test_bulk_tag_skips_videos_with_twenty_tags(client, alice, bob, three):
         services.tag_add(actor=Actor.of_user(alice), video=three[0], name=f"t{n}")
     client.force_login(bob)
     said = _post(client, "bulk-tag", three[:2], tag="dusk")
-    assert said == ["Tagged 1 video. Skipped 1: 1 already carry 20 tags."]
+    assert said == ["Tagged 1 video. Skipped 1: 1 carrying 20 tags already."]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_bulk_delete_deletes_what_i_may_and_says_what_it_skipped(client, bob, al
     rendering = make_video(project, alice, prompt="rendering", status=Video.Status.IN_PROGRESS, progress=40)
     client.force_login(bob)
     said = _post(client, "bulk-delete", [done, rendering])
-    assert said[0].startswith("Deleted 1 video. Skipped 1: 1 are still being made")
+    assert said == ["Deleted 1 video. Skipped 1: 1 still being made (cancel it, or delete it once it has finished)."]
     assert Video.objects.filter(id=done.id).first() is None
     assert Video.objects.get(id=rendering.id).deleted_at is None
     # the summary entry, besides each video's own video.delete
@@ -110,7 +110,7 @@ def test_bulk_delete_deletes_what_i_may_and_says_what_it_skipped(client, bob, al
     other = make_video(project, alice, prompt="other")
     client.force_login(viewer)
     assert _post(client, "bulk-delete", [other]) == [
-        "Deleted 0 videos. Skipped 1: 1 need the editor role in their project."
+        "Deleted 0 videos. Skipped 1: 1 in a project where you are not an editor."
     ]
     assert Video.objects.get(id=other.id).deleted_at is None
 
