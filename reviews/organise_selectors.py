@@ -52,7 +52,9 @@ def filter_videos(qs: QuerySet[Video], user: User, *, tag: str = "", favourite: 
     starred (favourite=True) or not starred (favourite=False) by `user`. Subqueries: no query of their own."""
     if tag:
         key = " ".join(tag.split()).casefold()
-        qs = qs.filter(id__in=VideoTag.objects.filter(tag__key=key).values("video_id"))
+        # the user's projects' tags of that name (along the (project, key) index), then their videos
+        tags = Tag.objects.filter(project__in=Membership.objects.filter(user=user).values("project_id"), key=key)
+        qs = qs.filter(id__in=VideoTag.objects.filter(tag__in=tags).values("video_id"))
     if favourite is not None:
         starred = Exists(Favourite.objects.filter(user=user, video_id=OuterRef("pk")))
         qs = qs.filter(starred) if favourite else qs.exclude(starred)
