@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reviews import views_organise
+from reviews import views_organise, views_review
 
 app_name = "reviews"
 
@@ -16,4 +16,10 @@ urlpatterns: list = [
     path("videos/bulk/favourite/", views_organise.bulk_favourite, name="bulk-favourite"),
     path("videos/bulk/delete/", views_organise.bulk_delete, name="bulk-delete"),
     path("videos/bulk/zip/", views_organise.bulk_zip, name="bulk-zip"),
+    # Review (part 1): comments, review states, the project's review policy.
+    path("videos/<uuid:public_id>/comments/", views_review.video_comment, name="video-comment"),
+    path("cuts/<uuid:public_id>/comments/", views_review.cut_comment, name="cut-comment"),
+    path("comments/<uuid:public_id>/delete/", views_review.comment_delete, name="comment-delete"),
+    path("videos/<uuid:public_id>/review/", views_review.video_review, name="video-review"),
+    path("projects/<uuid:public_id>/review-policy/", views_review.review_policy, name="review-policy"),
 ]

@@ -10,6 +10,7 @@ from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
 from tests.reviews.organise.access_table import ORGANISE_VIEWS, organise_state
+from tests.reviews.review.access_table import REVIEW_VIEWS, review_state, review_world
 from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
 
 Role = Membership.Role
@@ -79,6 +80,7 @@ VIEWS = [
 ]  # fmt: skip
 VIEWS += STORYBOARD_VIEWS
 VIEWS += ORGANISE_VIEWS
+VIEWS += REVIEW_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
 NOT_PROJECT_SCOPED = {
@@ -93,12 +95,13 @@ NOT_PROJECT_SCOPED = {
 @pytest.fixture
 def world(alice, bob, viewer, charlie, project, make_video):
     """alice owns the project, bob edits, vera views, charlie is outside; a failed video of alice's in it."""
-    return {
+    w = {
         "owner": alice, "editor": bob, "viewer": viewer, "outsider": charlie, "project": project,
         "video": make_video(project, alice, status="failed", video=b"mp4 bytes"),
         "character": _character(project, alice),
         **storyboard_world(project, alice, make_video),
     }  # fmt: skip
+    return w | review_world(w["video"], alice)
 
 
 def _character(project, maker):
@@ -125,6 +128,7 @@ def _state():
         Project.objects.count(),
         storyboard_state(),
         organise_state(),
+        review_state(),
     )
 
 

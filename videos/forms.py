@@ -10,6 +10,7 @@ from django.conf import settings
 
 from config.inputs import StorableTextMixin, unstorable
 from providers import selectors as providers
+from reviews import review_selectors
 from videos import images
 from videos.models import Video
 from videos.selectors import GALLERY_SORTS, GalleryFilters
@@ -215,7 +216,10 @@ class GalleryFilterForm(StorableTextMixin, forms.Form):
                           widget=forms.TextInput(attrs={"placeholder": "Tag", "list": "organise-tags"}))  # fmt: skip
     favourite = forms.BooleanField(required=False, label="★ Favourites only", widget=forms.CheckboxInput({"value": "1"}))
 
-    FILTERS = ("q", "status", "model", "owner", "since", "until", "tag", "favourite")  # what "Clear" clears (not the sort or the tab)
+    review = forms.ChoiceField(required=False, label="Review", choices=review_selectors.GALLERY_CHOICES)
+
+    # what "Clear" clears (not the sort or the tab)
+    FILTERS = ("q", "status", "model", "owner", "since", "until", "review", "tag", "favourite")
 
     def __init__(self, *args, owners: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -231,6 +235,6 @@ class GalleryFilterForm(StorableTextMixin, forms.Form):
         return GalleryFilters(
             status=d.get("status") or "", model=d.get("model") or "", owner=d.get("owner") or "",
             since=d.get("since"), until=d.get("until"), q=(d.get("q") or "").strip(),
-            mine=d.get("scope") == "mine", sort=d.get("sort") or "newest",
+            mine=d.get("scope") == "mine", sort=d.get("sort") or "newest", review=d.get("review") or "",
             tag=(d.get("tag") or "").strip(), favourite=bool(d.get("favourite")),
         )  # fmt: skip
