@@ -12,4 +12,6 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        pass
+        from reviews import share_logging
+
+        share_logging.install()  # guest links' tokens stay out of Django's request logs

@@ -11,6 +11,7 @@ from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
 from tests.reviews.organise.access_table import ORGANISE_VIEWS, organise_state
 from tests.reviews.review.access_table import REVIEW_VIEWS, review_state, review_world
+from tests.reviews.share.access_table import SHARE_PUBLIC, SHARE_VIEWS, share_state, share_world
 from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
 
 Role = Membership.Role
@@ -81,6 +82,7 @@ VIEWS = [
 VIEWS += STORYBOARD_VIEWS
 VIEWS += ORGANISE_VIEWS
 VIEWS += REVIEW_VIEWS
+VIEWS += SHARE_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
 NOT_PROJECT_SCOPED = {
@@ -89,6 +91,7 @@ NOT_PROJECT_SCOPED = {
     # The Team API: bearer tokens only, never a session (tests/api/test_auth.py); its description is public.
     "api:videos", "api:edits", "api:extensions", "api:video", "api:content", "api:remix", "api:openapi", "api:not-found",
     "api:characters", "api:character",  # tests/api/test_characters_endpoints.py
+    *SHARE_PUBLIC,  # guest links: public pages, their token is the credential (tests/reviews/share/)
 }  # fmt: skip
 
 
@@ -101,7 +104,7 @@ def world(alice, bob, viewer, charlie, project, make_video):
         "character": _character(project, alice),
         **storyboard_world(project, alice, make_video),
     }  # fmt: skip
-    return w | review_world(w["video"], alice)
+    return share_world(w | review_world(w["video"], alice))
 
 
 def _character(project, maker):
@@ -129,6 +132,7 @@ def _state():
         storyboard_state(),
         organise_state(),
         review_state(),
+        share_state(),
     )
 
 

@@ -105,9 +105,10 @@ def test_the_video_page(client, alice, videos, django_assert_num_queries):
     # session + user, the video, the membership, its family (the video with its files, one per generation below),
     # who is in the family (the cast's appearances, one query), the storyboard takes it is (one query), the retry
     # source is not asked, its comments with their authors and its review history (reviews/; the latest change is
-    # the current state; an editor's page also asks the project's review policy): 12 in all for a video without remixes;
-    # the organising (reviews/): its title, its tags with the project's others (one query) and my star, 3 more.
-    _get(client, reverse("videos:detail", args=[video.public_id]), django_assert_num_queries, 12 + 3)
+    # the current state; an editor's page also asks the project's review policy), its guest links (one query, for
+    # editors and owners): 13 in all for a video without remixes; the organising (reviews/): its title, its tags with
+    # the project's others (one query) and my star, 3 more.
+    _get(client, reverse("videos:detail", args=[video.public_id]), django_assert_num_queries, 13 + 3)
 
 
 @pytest.mark.parametrize("videos", SIZES, indirect=True)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0002_password_reset_request"),
-        ("reviews", "0002_review"),
+        ("reviews", "0003_share"),
         ("videos", "0011_prompt_search_and_gallery_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
