@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
+from tests.reviews.organise.access_table import ORGANISE_VIEWS, organise_state
 from tests.reviews.review.access_table import REVIEW_VIEWS, review_state, review_world
 from tests.reviews.share.access_table import SHARE_PUBLIC, SHARE_VIEWS, share_state, share_world
 from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
@@ -79,6 +80,7 @@ VIEWS = [
              role="owner"),
 ]  # fmt: skip
 VIEWS += STORYBOARD_VIEWS
+VIEWS += ORGANISE_VIEWS
 VIEWS += REVIEW_VIEWS
 VIEWS += SHARE_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
@@ -128,6 +130,7 @@ def _state():
         sorted(Membership.objects.values_list("user_id", "project_id", "role")),
         Project.objects.count(),
         storyboard_state(),
+        organise_state(),
         review_state(),
         share_state(),
     )
