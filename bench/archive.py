@@ -15,8 +15,9 @@ process and one after the other, so a figure and its reference share the machine
   storage; then the MP4's headers are probed and the asset row saved);
 - studio -> S3: the same into a SeaweedFS bucket (`weed mini`, started as tests/deploy/s3server.py does);
 - plain requests -> S3 (a second reference for S3): the response body handed to boto3's `upload_fileobj`.
-Peak memory: each process resets its peak resident size (/proc/self/clear_refs) after Django and the database are
-ready, and reports VmHWM minus the resident size at that moment. Prints numbers, never fails.
+Peak memory: each process resets its peak resident size (/proc/self/clear_refs) after Django, the database and
+boto3 are ready, and reports VmHWM minus the resident size at that moment. BENCH_ARCHIVE_PROFILE=<file> appends
+cProfile's top functions of every measured run to that file. Prints numbers, never fails.
 """
 
 from __future__ import annotations
@@ -148,9 +149,20 @@ def one(mode: str, base_url: str, out_dir: Path) -> None:
         default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)  # boto3's models loaded
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak resident size (VmHWM) to the current one
     rest = _rss_kb("VmRSS")
+    profile_to = os.environ.get("BENCH_ARCHIVE_PROFILE")  # a file: cProfile's top functions of this run go there
+    if profile_to:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        run = (lambda inner: lambda: profiler.runcall(inner))(run)
     started = time.perf_counter()
     outcome = run()
     result["seconds"] = time.perf_counter() - started
+    if profile_to:
+        with open(profile_to, "a") as fh:
+            fh.write(f"==== {mode}: {result['seconds']:.2f} s\n")
+            pstats.Stats(profiler, stream=fh).sort_stats("tottime").print_stats(12)
     result["peak_mb"] = (_rss_kb("VmHWM") - rest) / 1024
     result["rest_mb"] = rest / 1024
     if mode.startswith("studio"):

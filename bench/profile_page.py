@@ -31,7 +31,7 @@ import pages  # noqa: E402
 ROOT = str(Path(__file__).resolve().parent.parent)
 GROUPS = [  # (group, test on the function's file and name), first match wins
     ("database driver (execute, fetch)", lambda f, n: "sqlite3" in f or "psycopg" in f or "/django/db/backends/" in f
-     or n in ("execute", "fetchmany", "fetchall", "fetchone") and f == "~"),
+     or f == "~" and any(word in n for word in ("execute", "fetchmany", "fetchall", "fetchone"))),
     ("ORM: querysets, SQL compiling, rows to objects", lambda f, n: "/django/db/" in f),
     ("templates", lambda f, n: "/django/template/" in f or "/django/templatetags/" in f),
     ("forms and widgets", lambda f, n: "/django/forms/" in f),
