@@ -11,8 +11,10 @@ of every worker in turn, round after round, so a figure and its reference share 
 the median over the rounds of the median of a round's requests. "Floor" is the cheapest logged-in page there is:
 Django's "password changed" page, which renders base.html with 2 queries (the session and the user).
 
-Polling and archiving (bench/polling.py, bench/archive.py) run against the built-in simulator and print their own
-tables. Benchmarks print numbers and never fail.
+Polling (bench/polling.py: the simulator's clock driving the studio's schedule), archiving (bench/archive.py: the
+studio's archive step beside plain `requests`, on local storage and S3, with peak memory) and throughput
+(bench/throughput.py: submit -> archived with 1, 2 and 4 worker processes beside the simulator's raw rate) print
+their own tables. Benchmarks print numbers and never fail.
 """
 
 from __future__ import annotations
@@ -153,6 +155,7 @@ def bench_script(name: str, args) -> str:
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if result.returncode:
         return f"### {name}\n\n(failed: {result.stderr.strip().splitlines()[-1:] or result.returncode})"
+    print(f"  {name} done", file=sys.stderr)
     return result.stdout.strip()
 
 
@@ -160,16 +163,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 rounds of 3 requests")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", choices=["pages", "polling", "archive"], action="append")
+    parser.add_argument("--only", choices=["pages", "polling", "archive", "throughput"], action="append")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--sizes", default="100,100000", help="the reference size and the large one")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")][:2]
-    only = args.only or ["pages", "polling", "archive"]
+    only = args.only or ["pages", "polling", "archive", "throughput"]
     sections = [f"## Sora Studio benchmarks\n\n{machine()}"]
     if "pages" in only:
         sections.append(bench_pages(args))
-    for name in ("polling", "archive"):
+    for name in ("polling", "archive", "throughput"):
         if name in only:
             text = bench_script(name, args)
             if text:

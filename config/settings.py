@@ -576,7 +576,8 @@ PROVIDER_THROTTLE_SECONDS = env_float("PROVIDER_THROTTLE_SECONDS", 60.0, minimum
 SORA_UNKNOWN_OUTCOME_SECONDS = env_float("SORA_UNKNOWN_OUTCOME_SECONDS", 600.0, minimum=1.0)
 # How often a create is tried before the video is failed (429/5xx/connection errors back off in between).
 SORA_START_ATTEMPTS = env_int("SORA_START_ATTEMPTS", 5, minimum=1, maximum=50)
-# Adaptive polling bounds (seconds): slow while far from done, faster near the end, never below the minimum.
+# Adaptive polling (seconds; videos.services.poll_delay): never below the minimum; at most the maximum apart, except
+# a look at the end the job's pace predicts, which may wait as long as the time already waited.
 POLL_MIN_SECONDS = env_float("POLL_MIN_SECONDS", 2.0, minimum=0.05)
 POLL_MAX_SECONDS = env_float("POLL_MAX_SECONDS", 15.0, minimum=0.05)
 # With a provider's webhooks configured, polling is a safety net: a first look after the expected render time,

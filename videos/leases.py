@@ -87,3 +87,8 @@ def held(name: str) -> bool:
     return reconnecting(
         lambda: Lease.objects.filter(name=name, until__gte=timezone.now()).exclude(holder="").exists()
     )
+
+
+def clear(name: str) -> bool:
+    """Let go of the lease whoever holds it (a mark that says "one is waiting", cleared by whoever takes it up)."""
+    return bool(reconnecting(lambda: Lease.objects.filter(name=name).exclude(holder="").update(holder="", until=None)))

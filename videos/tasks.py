@@ -35,8 +35,32 @@ TASKS = Actor.system("task")
 # ---------------------------------------------------------------------------------------------------------------
 # Enqueueing (dotted paths, ids only: never keys or prompts in the queue)
 # ---------------------------------------------------------------------------------------------------------------
+# A dispatch or a tick already waiting in the queue is not queued again: under a burst (many submissions, one
+# worker) every submission, start, archive and watchdog look would otherwise queue its own, the queue would fill
+# with them, and a start task waiting behind them past its lease would be taken over and queued again, on and on
+# (bench/throughput.py found it: 131 tasks queued for 20 videos, 80 of them ticks). The mark is a short lease, so a
+# queued task lost with its worker holds nothing back for long; the task clears it as it begins.
+QUEUED_MARK_SECONDS = 10.0
+
+
+def _mark_queued(name: str) -> bool:
+    """True if nothing of this name was waiting in the queue (and now it is marked as waiting)."""
+    try:
+        return leases.acquire(f"queued:{name}", QUEUED_MARK_SECONDS) is not None
+    except leases.LOST_CONNECTION:
+        return True  # cannot tell: queue it (two do no harm)
+
+
+def _unmark_queued(name: str) -> None:
+    try:
+        leases.clear(f"queued:{name}")
+    except leases.LOST_CONNECTION:
+        pass  # the mark runs out by itself
+
+
 def enqueue_dispatch() -> None:
-    async_task("videos.tasks.dispatch", task_name="dispatch videos", group="dispatch")
+    if Conf.SYNC or _mark_queued("dispatch"):
+        async_task("videos.tasks.dispatch", task_name="dispatch videos", group="dispatch")
 
 
 def enqueue_start(video_id: int, token: str) -> None:
@@ -52,7 +76,8 @@ def enqueue_archive(video_id: int) -> None:
 
 
 def enqueue_tick() -> None:
-    async_task("videos.tasks.tick", task_name="tick", group="tick")
+    if Conf.SYNC or _mark_queued("tick"):
+        async_task("videos.tasks.tick", task_name="tick", group="tick")
 
 
 def enqueue_refresh(video_id: int) -> None:
@@ -64,6 +89,7 @@ def enqueue_refresh(video_id: int) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 def dispatch() -> int:
     """Claim what may start now and hand each job to its own start task. Returns how many were claimed."""
+    _unmark_queued("dispatch")  # what arrives from now on needs a dispatch of its own
     claimed = services.jobs_claim_startable(actor=TASKS)
     for video_id, token in claimed:
         enqueue_start(video_id, token)
@@ -147,6 +173,9 @@ def watch_clock(stop: threading.Event, every: float = WATCH_EVERY) -> None:
             connection.close()
 
 
+SHORT_TICKS_UP_TO_WORKERS = 2
+
+
 def tick(max_seconds: float | None = None) -> int:
     """Hand out due polls, retries and reconciling until nothing is left to follow or time is up. One at a time
     (a short lease, renewed every round); no upstream call happens here. A lost database connection is reopened
@@ -154,10 +183,12 @@ def tick(max_seconds: float | None = None) -> int:
     SQLite locked past its timeout) does not stop the clock: the round is tried again a moment later, until the
     tick's time is up. Returns how many polls it handed out."""
     max_seconds = settings.FOLLOW_MAX_SECONDS if max_seconds is None else max_seconds
-    if Conf.WORKERS <= 1 and not Conf.SYNC:
-        # A cluster of one worker: a tick that kept following would hold the only worker while the polls it hands
-        # out wait behind it. One short pass, then it hands over to a tick queued behind those polls.
+    if Conf.WORKERS <= SHORT_TICKS_UP_TO_WORKERS and not Conf.SYNC:
+        # A cluster of one or two workers: a tick that kept following would hold the only worker (or half of them)
+        # while the polls it hands out wait behind it. One short pass, then it hands over to a tick queued behind
+        # those polls (bench/throughput.py: with 2 workers, a following tick left 1.06x the jobs/s of 1 worker).
         max_seconds = min(max_seconds, 1.0)
+    _unmark_queued("tick")
     token = leases.acquire("ticker", TICK_LEASE)
     if token is None:
         return 0
@@ -168,7 +199,10 @@ def tick(max_seconds: float | None = None) -> int:
         while True:
             try:
                 if time.monotonic() - last_reconcile >= settings.RECONCILE_EVERY_SECONDS:
-                    leases.reconnecting(reconcile)
+                    # At most once every RECONCILE_EVERY_SECONDS across ticks too (one worker runs a short tick
+                    # after another, each of which would otherwise reconcile as it begins).
+                    if leases.acquire("reconciled", settings.RECONCILE_EVERY_SECONDS) is not None:
+                        leases.reconnecting(reconcile)
                     last_reconcile = time.monotonic()
                 rounds = leases.reconnecting(_tick_round)
             except leases.LOST_CONNECTION as exc:
