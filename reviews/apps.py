@@ -12,4 +12,4 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        pass
+        from reviews import notify_receivers  # noqa: F401 - notifications listen to the studio's events

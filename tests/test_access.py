@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
+from tests.reviews.notify.access_table import NOTIFY_VIEWS, notify_state, notify_world
 from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
 
 Role = Membership.Role
@@ -77,6 +78,7 @@ VIEWS = [
              role="owner"),
 ]  # fmt: skip
 VIEWS += STORYBOARD_VIEWS
+VIEWS += NOTIFY_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
 NOT_PROJECT_SCOPED = {
@@ -91,12 +93,14 @@ NOT_PROJECT_SCOPED = {
 @pytest.fixture
 def world(alice, bob, viewer, charlie, project, make_video):
     """alice owns the project, bob edits, vera views, charlie is outside; a failed video of alice's in it."""
-    return {
+    world = {
         "owner": alice, "editor": bob, "viewer": viewer, "outsider": charlie, "project": project,
         "video": make_video(project, alice, status="failed", video=b"mp4 bytes"),
         "character": _character(project, alice),
         **storyboard_world(project, alice, make_video),
     }  # fmt: skip
+    world.update(notify_world(project, alice, world["video"]))
+    return world
 
 
 def _character(project, maker):
@@ -122,6 +126,7 @@ def _state():
         sorted(Membership.objects.values_list("user_id", "project_id", "role")),
         Project.objects.count(),
         storyboard_state(),
+        notify_state(),
     )
 
 

@@ -1,2 +1,4 @@
 """The reviews app's models, one module per part (comments and review states, organising, guest links,
 notifications and webhooks); each is imported here so Django finds it."""
+
+from reviews.models.notify import Notification, NotifySettings, WebhookDelivery, WebhookEndpoint  # noqa: F401

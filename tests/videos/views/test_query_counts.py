@@ -56,8 +56,9 @@ def _get(client, url, django_assert_num_queries, expected: int, **params):
 
 
 # session + user, the memberships (with projects), the people of those projects (the "made by" filter), the offered
-# models (the model filter), the bounded count, the page's videos, their files.
-GALLERY = 8
+# models (the model filter), the bounded count, the page's videos, their files, the header bell's unread count
+# (one COUNT on reviews' partial index, on every page of a signed-in member).
+GALLERY = 9
 
 
 @pytest.mark.parametrize("videos", SIZES, indirect=True)
@@ -102,8 +103,8 @@ def test_the_video_page(client, alice, videos, django_assert_num_queries):
     video = next(v for v in videos if v.status == Video.Status.COMPLETED)
     # session + user, the video, the membership, its family (the video with its files, one per generation below),
     # who is in the family (the cast's appearances, one query), the storyboard takes it is (one query), the retry
-    # source is not asked: 10 in all for a video without remixes.
-    _get(client, reverse("videos:detail", args=[video.public_id]), django_assert_num_queries, 10)
+    # source is not asked, the header bell's unread count: 11 in all for a video without remixes.
+    _get(client, reverse("videos:detail", args=[video.public_id]), django_assert_num_queries, 11)
 
 
 @pytest.mark.parametrize("videos", SIZES, indirect=True)
