@@ -83,10 +83,15 @@ def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
         ip = ip.ipv4_mapped
     if ip.is_link_local or ip in METADATA:
         return "a link-local or metadata address"
-    if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+    if ip.is_multicast or ip.is_unspecified:
         return "not a host address"
-    if not settings.WEBHOOK_ALLOW_PRIVATE and (ip.is_loopback or ip.is_private or not ip.is_global):
-        return "a loopback or private address (WEBHOOK_ALLOW_PRIVATE is off)"
+    private = "" if settings.WEBHOOK_ALLOW_PRIVATE else "a loopback or private address (WEBHOOK_ALLOW_PRIVATE is off)"
+    if ip.is_loopback:  # (::1 counts as reserved too)
+        return private
+    if ip.is_reserved:
+        return "not a host address"
+    if ip.is_private or not ip.is_global:  # 10/8, 192.168/16, fc00::/7, 100.64/10 (CGNAT, Tailscale): own wiring
+        return private
     return ""
 
 

@@ -70,7 +70,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notify_settings(request: HttpRequest) -> HttpResponse:
     prefs = services.settings_for(request.user)
-    form = NotifySettingsForm(request.POST or None, instance=prefs)
+    form = NotifySettingsForm(request.POST if request.method == "POST" else None, instance=prefs)
     if request.method == "POST" and form.is_valid():
         services.notify_settings_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Notification settings saved.")
