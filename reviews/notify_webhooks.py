@@ -145,9 +145,8 @@ def endpoint_create(
     require_actor_role(actor, project, Role.OWNER)
     url = (url or "").strip()
     url_check(url)
-    if Project.objects.select_for_update().filter(id=project.id).exists() and (
-        project.webhook_endpoints.count() >= MAX_ENDPOINTS
-    ):
+    Project.objects.select_for_update().filter(id=project.id).first()  # one creator at a time counts
+    if project.webhook_endpoints.count() >= MAX_ENDPOINTS:
         raise ValidationError(f"A project has at most {MAX_ENDPOINTS} webhooks.")
     endpoint = WebhookEndpoint(project=project, url=url, events=_events(events), enabled=bool(enabled),
                                salt=_new_salt(), created_by=actor.user)  # fmt: skip
@@ -292,11 +291,11 @@ def _record(delivery: WebhookDelivery, code: int | None, error: str, now: dateti
     attempts = delivery.attempts + 1
     fields = {"attempts": attempts, "last_status_code": code, "error": error[:300], "lease_until": None}
     if not error:
-        fields.update(status=WebhookDelivery.Status.SUCCEEDED, delivered_at=timezone.now(), next_attempt_at=None)
+        fields |= {"status": WebhookDelivery.Status.SUCCEEDED, "delivered_at": timezone.now(), "next_attempt_at": None}
     elif attempts >= MAX_ATTEMPTS or error == "The webhook was disabled.":
-        fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+        fields |= {"status": WebhookDelivery.Status.FAILED, "next_attempt_at": None}
     else:
-        fields.update(next_attempt_at=now + timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempts - 1)))
+        fields["next_attempt_at"] = now + timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempts - 1))
     if error:
         log.info("webhook delivery %s (%s) to %s: %s", delivery.message_id, delivery.event,
                  urlsplit(delivery.endpoint.url).hostname, error)  # fmt: skip

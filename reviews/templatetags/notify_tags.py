@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.db import DatabaseError
 
 register = template.Library()
 
@@ -15,4 +16,8 @@ def notify_bell(context) -> dict:
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return {"show": False}
-    return {"show": True, "unread": unread_count(user), "poll_seconds": settings.NOTIFY_POLL_SECONDS}
+    try:
+        unread = unread_count(user)
+    except DatabaseError:  # an error page drawn after a failed query: the bell without its count, not a second error
+        unread = 0
+    return {"show": True, "unread": unread, "poll_seconds": settings.NOTIFY_POLL_SECONDS}

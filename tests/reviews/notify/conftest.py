@@ -18,3 +18,7 @@ def make_endpoint(project, owner, url: str, events=("video.completed", "video.fa
     from reviews import notify_webhooks
 
     return notify_webhooks.endpoint_create(actor=Actor.of_user(owner), project=project, url=url, events=list(events))
+
+
+# The browser test here drives Debian's chromium with the end-to-end tests' launch arguments.
+from tests.e2e.conftest import browser_type_launch_args  # noqa: E402,F401
