@@ -22,3 +22,4 @@ def make_endpoint(project, owner, url: str, events=("video.completed", "video.fa
 
 # The browser test here drives Debian's chromium with the end-to-end tests' launch arguments.
 from tests.e2e.conftest import browser_type_launch_args  # noqa: E402,F401
+from tests.storyboards.conftest import board, clips  # noqa: E402,F401  (a storyboard and real MP4s for a final cut)

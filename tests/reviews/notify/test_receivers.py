@@ -74,6 +74,24 @@ def test_a_final_cut_failing_tells_who_asked_for_it(alice, bob, project, make_vi
     assert Notification.objects.filter(user=bob).count() == 1
 
 
+def test_a_final_cut_made_for_real_tells_who_asked_for_it(board, alice, make_video, clips,
+                                                          django_capture_on_commit_callbacks):  # fmt: skip
+    from storyboards import services as boards
+    from storyboards.tasks import make_cut
+    from tests.storyboards.conftest import add_shot, add_take
+
+    add_take(add_shot(board), make_video(board.project, alice, video=clips(), size="1280x720"), chosen=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        cut = boards.cut_request(actor=Actor.of_user(alice), storyboard=board)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_cut(cut.id)
+
+    cut.refresh_from_db()
+    note = Notification.objects.get(user=alice)
+    assert cut.status == "completed" and (note.kind, note.target_id) == ("cut.completed", cut.public_id)
+    assert note.text == "Cut 1 of “The kite” is ready."
+
+
 def test_a_mention_tells_the_member_named(alice, bob, project, make_video):
     video = make_video(project, alice)
     member_mentioned.send(sender=object, comment_id=1, user_id=bob.id, video_id=video.id, author_id=alice.id,
