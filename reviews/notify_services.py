@@ -185,7 +185,7 @@ def mails_send_due(*, now: datetime | None = None) -> int:
     listing everything unsent. Returns the number of mails sent. Safe to run twice at once (rows are locked)."""
     now = now or timezone.now()
     sent = 0
-    user_ids = Notification.objects.filter(mail_pending=True).values_list("user_id", flat=True).distinct()
+    user_ids = Notification.objects.filter(mail_pending=True).order_by().values_list("user_id", flat=True).distinct()
     for user_id in list(user_ids):
         try:
             sent += _mail_user(user_id, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from audit.models import Entry
 from reviews import notify_webhooks
 from reviews.models import WebhookDelivery, WebhookEndpoint
 from tests.reviews.notify.conftest import make_endpoint
@@ -32,6 +33,9 @@ def test_adding_one_shows_its_secret_once(client, alice, project):
         "http://127.0.0.1:9/hook", ["video.completed", "review.changed"], True, alice)  # fmt: skip
     again = client.get(reverse("reviews:project-webhooks", args=[project.public_id])).content.decode()
     assert secret not in again and "http://127.0.0.1:9/hook" in again
+    entry = Entry.objects.get(action="webhook.create")  # the audit log names it, never its secret
+    assert (entry.actor, entry.project, entry.detail["host"]) == (alice, project, "127.0.0.1")
+    assert secret.removeprefix("whsec_") not in str(Entry.objects.values().get(id=entry.id))
 
 
 def test_editing_one(client, alice, project):
