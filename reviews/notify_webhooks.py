@@ -14,7 +14,8 @@ Addresses: http(s) only, no credentials in the URL, and never a host that resolv
 (169.254.0.0/16, fe80::/10, where cloud metadata lives) or another address that is not a host (multicast,
 unspecified, reserved). Loopback and private addresses are allowed while WEBHOOK_ALLOW_PRIVATE is true (the default:
 self-hosted wiring to a chat bot or CI on the same network). The address is checked when it is saved AND before
-every attempt (DNS can change); redirects are not followed.
+every attempt (DNS can change), and the connection is made to an address checked at that moment (no DNS rebinding
+between the check and the connect); redirects are not followed.
 
 Deliveries: one row per event and endpoint, sent by a task (reviews/notify_tasks.py) with a short timeout
 (WEBHOOK_TIMEOUT_SECONDS), retried with exponential backoff (RETRY_BASE_SECONDS × 2^n) up to MAX_ATTEMPTS; a slow
@@ -41,6 +42,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from accounts.access import Role, require_actor_role
 from accounts.actors import Actor
@@ -113,15 +117,73 @@ def url_check(url: str) -> None:
     host = parts.hostname
     if not host:
         raise ValidationError("The address has no host.")
+    _addresses(host, port or (443 if parts.scheme == "https" else 80))
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to, if every one of them may receive webhooks (else ValidationError)."""
     try:
-        infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
         raise ValidationError(f"The host {host} could not be found.") from None
+    found = []
     for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         why = _refusal(ip)
         if why:
             raise ValidationError(f"The host {host} resolves to {why}: webhooks are not sent there.")
+        found.append(str(ip))
+    if not found:
+        raise ValidationError(f"The host {host} could not be found.")
+    return found
+
+
+class AddressRefused(OSError):
+    """At connect time the host resolved to an address webhooks may not reach (DNS changed since the check)."""
+
+
+class _Pinned:
+    """A connection that resolves its host itself, checks the addresses and connects to a checked one: what is
+    checked is what is reached, even if DNS answers differently from one lookup to the next. TLS still verifies
+    the host name (only the TCP connection is made to the address)."""
+
+    def _new_conn(self):
+        try:
+            addresses = list(dict.fromkeys(_addresses(self._dns_host, self.port)))
+        except ValidationError as exc:
+            raise AddressRefused(exc.messages[0]) from None
+        name, failure = self._dns_host, None
+        for address in addresses:  # in the resolver's order, as a plain connection would try them
+            self._dns_host = address
+            try:
+                return super()._new_conn()
+            except OSError as exc:  # NewConnectionError, ConnectTimeoutError
+                failure = exc
+            finally:
+                self._dns_host = name  # the Host header, SNI and certificate check keep the name
+        raise failure
+
+
+class _PinnedHTTPConnection(_Pinned, HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_Pinned, HTTPSConnection):
+    pass
+
+
+class _PinnedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PinnedHTTPConnection
+
+
+class _PinnedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PinnedHTTPSConnection
+
+
+class _PinnedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PinnedHTTPPool, "https": _PinnedHTTPSPool}
 
 
 def _events(events) -> list[str]:
@@ -248,6 +310,8 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     with requests.Session() as session:
         session.trust_env = False  # no proxy from the environment: the address checked is the address reached
+        session.mount("http://", _PinnedAdapter(max_retries=0))
+        session.mount("https://", _PinnedAdapter(max_retries=0))
         response = session.post(url, data=body, headers=headers, timeout=(timeout, timeout), allow_redirects=False,
                                 stream=True)  # fmt: skip
         response.close()  # the body is not read: a receiver that trickles it holds nothing
@@ -280,11 +344,27 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
                 error = f"The receiver answered {code}."
         except requests.Timeout:
             error = f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS:g} s."
-        except requests.ConnectionError:
-            error = "Could not connect to the receiver."
+        except requests.ConnectionError as exc:
+            refused = _refused_in(exc)
+            error = str(refused) if refused else "Could not connect to the receiver."
         except requests.RequestException as exc:
             error = f"The request failed ({type(exc).__name__})."
     return _record(delivery, code, error, now)
+
+
+def _refused_in(exc: BaseException) -> AddressRefused | None:
+    """The AddressRefused behind a requests error (wrapped by urllib3 and requests), if that is what it was."""
+    seen, todo = set(), [exc]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, AddressRefused):
+            return current
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        todo += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        todo += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+    return None
 
 
 def _record(delivery: WebhookDelivery, code: int | None, error: str, now: datetime) -> WebhookDelivery:

@@ -108,3 +108,35 @@ def test_the_clock_sends_what_is_due(alice, project, receiver):
     notify_tasks.notify_tick()  # the schedule: due deliveries are enqueued (sync mode: sent at once)
 
     assert WebhookDelivery.objects.get(id=delivery.id).status == Status.SUCCEEDED and len(receiver.requests) == 1
+
+
+def test_a_host_rebound_to_a_metadata_address_after_the_check_is_not_reached(alice, project, receiver, monkeypatch):
+    """DNS answers a loopback address to the checks (at save, before sending), then the metadata address to the
+    connection: the connection goes only to an address checked at that moment, so nothing is sent."""
+    import socket
+
+    port = receiver.server.server_address[1]
+    answers = iter(["127.0.0.1", "127.0.0.1", "169.254.169.254"])
+    real = socket.getaddrinfo
+
+    def rebinding_dns(host, *args, **kwargs):
+        if host == "hooks.example.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    endpoint, _ = make_endpoint(project, alice, f"http://hooks.example.test:{port}/hooks/studio")
+
+    row = notify_webhooks.delivery_attempt(delivery_id=_event(endpoint).id)
+
+    assert row.status == Status.PENDING and row.last_status_code is None
+    assert row.error == ("The host hooks.example.test resolves to a link-local or metadata address: webhooks are not "
+                         "sent there.")  # fmt: skip
+    assert receiver.requests == []
+
+
+def test_a_name_is_reached_at_its_checked_address_with_its_own_host_header(alice, project, receiver):
+    endpoint, _ = make_endpoint(project, alice, receiver.url.replace("127.0.0.1", "localhost"))
+    row = notify_webhooks.delivery_attempt(delivery_id=_event(endpoint).id)
+    assert row.status == Status.SUCCEEDED
+    assert receiver.requests[0]["headers"]["Host"].startswith("localhost:")
