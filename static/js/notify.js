@@ -9,7 +9,8 @@
   var every = Math.max(1, parseInt(bell.getAttribute("data-poll-seconds"), 10) || 20) * 1000;
   var badge = bell.querySelector("[data-notify-count]");
   var baseTitle = document.title.replace(/^\(\d+\+?\) /, "");
-  var since = Date.now();
+  // Only what happened after this page was drawn pops up (the server's clock on both sides).
+  var since = (parseInt(bell.getAttribute("data-now"), 10) || Date.now() / 1000) * 1000;
   var SEEN = "notify.seen";
   var ENABLED = "notify.browser";
 
@@ -33,7 +34,7 @@
 
   function announce(latest) {
     var known = seen();
-    var fresh = latest.filter(function (n) { return known.indexOf(n.id) < 0 && Date.parse(n.created_at) >= since - 5000; });
+    var fresh = latest.filter(function (n) { return known.indexOf(n.id) < 0 && Date.parse(n.created_at) >= since - 1000; });
     latest.forEach(function (n) { if (known.indexOf(n.id) < 0) known.push(n.id); });
     try { sessionStorage.setItem(SEEN, JSON.stringify(known.slice(-200))); } catch (e) { /* private mode */ }
     if (!browserEnabled()) return;
