@@ -91,6 +91,8 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 
 def _project_page(request: HttpRequest, project, add_form: MemberAddForm | None = None, status: int = 200):
+    from reviews.review_selectors import project_review_context
+
     members = project.memberships.select_related("user").order_by("user__username")
     ctx = {
         "project": project,
@@ -101,6 +103,7 @@ def _project_page(request: HttpRequest, project, add_form: MemberAddForm | None 
         "is_owner": project.membership.has_role(Role.OWNER),
         "page": "project",
     }
+    ctx.update(project_review_context(project))  # reviews/: the review policy (owners)
     return render(request, "accounts/project.html", ctx, status=status)
 
 

@@ -24,6 +24,7 @@ ACTIONS = {
     "accounts:member-remove": ("member.remove", "project"),
     "audit:project-history": ("audit.view", "project"),
     "transfer:project-export": ("project.export", "project"),
+    "reviews:video-review": ("review.change", "video"),
 }
 # These are refusals even on GET (the others only count when something was posted).
 READS = {"audit:project-history", "transfer:project-export"}

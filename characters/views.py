@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -30,12 +31,21 @@ def _add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+CAST_PAGE_SIZE = 24
+
+
 def _cast_page(request: HttpRequest, project, *, form: CharacterUploadForm | None = None, status: int = 200):
     membership = project.membership
+    # A page of the cast at a time (a long-running project's cast grows without bound); bad page numbers go to the
+    # nearest page.
+    page_obj = Paginator(selectors.cast_of_project(project), CAST_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "page": "cast",
         "project": project,
-        "characters": selectors.cast_of_project(project),
+        "characters": page_obj.object_list,
+        "cast_count": page_obj.paginator.count,
+        "page_obj": page_obj,
+        "page_range": page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1),
         "can_edit": can(membership, Role.EDITOR),
         "is_owner": membership.role == Role.OWNER,
         "form": form or CharacterUploadForm(max_bytes=services.clip_max_bytes()),

@@ -26,6 +26,7 @@ keepalive = 5
 max_requests = 2000  # workers are replaced now and then (memory hygiene), staggered
 max_requests_jitter = 200
 accesslog = "-"
+logger_class = "reviews.share_logging.GunicornLogger"  # guest links' tokens are logged by their first characters only
 errorlog = "-"
 chdir = str(ROOT)
 

@@ -47,8 +47,8 @@ def on_cut_finished(sender, *, cut_id: int, new: str, error: str = "", **kwargs)
 
 
 def _comment_fields(comment_id) -> dict:
-    """What a mention needs, read from the review part's Comment when the event did not carry it (tolerates the model
-    or the row being absent)."""
+    """What a mention needs, read from the review part's Comment (the event carries its id only); tolerates the
+    model or the row being absent."""
     try:
         model = apps.get_model("reviews", "Comment")
     except LookupError:
@@ -56,31 +56,28 @@ def _comment_fields(comment_id) -> dict:
     comment = model.objects.filter(id=comment_id).first() if comment_id is not None else None
     if comment is None:
         return {}
-    found = {}
-    for name, attrs in (("video_id", ("video_id",)), ("author_id", ("author_id", "user_id", "created_by_id")),
-                        ("excerpt", ("body", "text"))):  # fmt: skip
-        for attr in attrs:
-            if getattr(comment, attr, None) is not None:
-                found[name] = getattr(comment, attr)
-                break
-    return found
+    return {
+        "video_id": getattr(comment, "video_id", None), "cut_id": getattr(comment, "cut_id", None),
+        "author_id": getattr(comment, "author_id", None), "excerpt": str(getattr(comment, "body", "") or ""),
+    }  # fmt: skip
 
 
 @receiver(member_mentioned, dispatch_uid="notify_member_mentioned")
-def on_member_mentioned(sender, *, user_id: int, comment_id=None, video_id=None, author_id=None, excerpt: str = "",
-                        **kwargs) -> None:  # fmt: skip
+def on_member_mentioned(sender, *, user_id: int, comment_id=None, video_id=None, cut_id=None, author_id=None,
+                        excerpt: str = "", **kwargs) -> None:  # fmt: skip
     from reviews import notify_services
 
     try:
-        if video_id is None:
+        if video_id is None and cut_id is None:
             fields = _comment_fields(comment_id)
-            video_id = fields.get("video_id")
+            video_id, cut_id = fields.get("video_id"), fields.get("cut_id")
             author_id = author_id if author_id is not None else fields.get("author_id")
-            excerpt = excerpt or str(fields.get("excerpt") or "")
-        if video_id is None:
-            log.warning("notify: a mention (comment %s) names no video", comment_id)
+            excerpt = excerpt or fields.get("excerpt", "")
+        if video_id is None and cut_id is None:
+            log.warning("notify: a mention (comment %s) names no video or cut", comment_id)
             return
-        notify_services.mention_notify(user_id=user_id, video_id=video_id, author_id=author_id, excerpt=excerpt)
+        notify_services.mention_notify(user_id=user_id, video_id=video_id, cut_id=cut_id, author_id=author_id,
+                                       excerpt=excerpt)  # fmt: skip
     except Exception:  # noqa: BLE001
         log.exception("notify: could not tell user %s of a mention", user_id)
 

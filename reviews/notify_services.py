@@ -106,21 +106,34 @@ def _member(user_id, project_id) -> bool:
     return Membership.objects.filter(user_id=user_id, project_id=project_id).exists()
 
 
-def mention_notify(
-    *, user_id: int, video_id: int, author_id: int | None = None, excerpt: str = ""
-) -> Notification | None:
-    """A member was mentioned in a comment on a video: told, if they are (still) a member of its project and did not
-    mention themselves."""
-    video = Video.objects.select_related("project").filter(id=video_id).first()
+def mention_notify(*, user_id: int, video_id: int | None = None, cut_id: int | None = None,
+                   author_id: int | None = None, excerpt: str = "") -> Notification | None:  # fmt: skip
+    """A member was mentioned in a comment on a video or a final cut: told, if they are (still) a member of its
+    project and did not mention themselves."""
+    from storyboards.models import FinalCut
+
     user = get_user_model().objects.filter(id=user_id, is_active=True).first()
-    if video is None or user is None or user_id == author_id or not _member(user_id, video.project_id):
+    if user is None or user_id == author_id:
+        return None
+    if video_id is not None:
+        video = Video.objects.select_related("project").filter(id=video_id).first()
+        if video is None:
+            return None
+        project, target_type, target_id = video.project, Notification.Target.VIDEO, video.public_id
+        what = f"“{_excerpt(video.prompt)}”"
+    else:
+        cut = FinalCut.objects.select_related("storyboard__project").filter(id=cut_id).first()
+        if cut is None:
+            return None
+        project, target_type, target_id = cut.storyboard.project, Notification.Target.CUT, cut.public_id
+        what = f"cut {cut.number} of “{_excerpt(cut.storyboard.title)}”"
+    if not _member(user_id, project.id):
         return None
     author = get_user_model().objects.filter(id=author_id).first() if author_id else None
-    who = author.username if author else "Someone"
-    text = f"{who} mentioned you on “{_excerpt(video.prompt)}”"
+    text = f"{author.username if author else 'Someone'} mentioned you on {what}"
     text += f": {_excerpt(excerpt, 200)}" if excerpt else "."
-    return notification_create(user=user, kind=Kind.MENTION, project=video.project,
-                               target_type=Notification.Target.VIDEO, target_id=video.public_id, text=text)  # fmt: skip
+    return notification_create(user=user, kind=Kind.MENTION, project=project, target_type=target_type,
+                               target_id=target_id, text=text)  # fmt: skip
 
 
 def review_changed_notify(*, video_id: int, old: str, new: str, actor=None, note: str = "") -> Notification | None:

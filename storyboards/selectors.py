@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from accounts.models import Project
 from characters.models import Character
@@ -20,6 +20,7 @@ def storyboards_of(project: Project) -> QuerySet[Storyboard]:
 def shots_with_takes(storyboard: Storyboard) -> list[Shot]:
     """The board's shots in order, each with its characters and its takes (and their videos and files) loaded."""
     takes = Take.objects.select_related("video", "video__provider", "parent").prefetch_related("video__assets")
+    takes = takes.annotate(review_state=F("video__review__state"))  # reviews/: an approved take's badge, joined
     return list(
         storyboard.shots.order_by("position").prefetch_related(
             Prefetch("takes", queryset=takes.order_by("number")),

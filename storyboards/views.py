@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import Role, can, project_for
 from accounts.actors import Actor
 from assets.serving import serve
+from reviews.review_selectors import cut_review_context
 from storyboards import selectors, services
 from storyboards.access import cut_for, shot_for, storyboard_for, take_for
 from storyboards.forms import (
@@ -370,6 +371,7 @@ def cut_detail(request: HttpRequest, public_id) -> HttpResponse:
         "file_missing": _cut_file_missing(cut),
         "stalled": cut.is_stalled(timezone.now()),
     }
+    ctx.update(cut_review_context(request, cut))  # reviews/: the cut's comments and their markers (1 query)
     return render(request, "storyboards/cut.html", ctx)
 
 

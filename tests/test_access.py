@@ -10,6 +10,8 @@ from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
 from tests.reviews.notify.access_table import NOTIFY_VIEWS, notify_state, notify_world
+from tests.reviews.review.access_table import REVIEW_VIEWS, review_state, review_world
+from tests.reviews.share.access_table import SHARE_PUBLIC, SHARE_VIEWS, share_state, share_world
 from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
 
 Role = Membership.Role
@@ -78,6 +80,8 @@ VIEWS = [
              role="owner"),
 ]  # fmt: skip
 VIEWS += STORYBOARD_VIEWS
+VIEWS += REVIEW_VIEWS
+VIEWS += SHARE_VIEWS
 VIEWS += NOTIFY_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
@@ -87,20 +91,21 @@ NOT_PROJECT_SCOPED = {
     # The Team API: bearer tokens only, never a session (tests/api/test_auth.py); its description is public.
     "api:videos", "api:edits", "api:extensions", "api:video", "api:content", "api:remix", "api:openapi", "api:not-found",
     "api:characters", "api:character",  # tests/api/test_characters_endpoints.py
+    *SHARE_PUBLIC,  # guest links: public pages, their token is the credential (tests/reviews/share/)
 }  # fmt: skip
 
 
 @pytest.fixture
 def world(alice, bob, viewer, charlie, project, make_video):
     """alice owns the project, bob edits, vera views, charlie is outside; a failed video of alice's in it."""
-    world = {
+    w = {
         "owner": alice, "editor": bob, "viewer": viewer, "outsider": charlie, "project": project,
         "video": make_video(project, alice, status="failed", video=b"mp4 bytes"),
         "character": _character(project, alice),
         **storyboard_world(project, alice, make_video),
     }  # fmt: skip
-    world.update(notify_world(project, alice, world["video"]))
-    return world
+    w = share_world(w | review_world(w["video"], alice))
+    return w | notify_world(project, alice, w["video"])
 
 
 def _character(project, maker):
@@ -126,6 +131,8 @@ def _state():
         sorted(Membership.objects.values_list("user_id", "project_id", "role")),
         Project.objects.count(),
         storyboard_state(),
+        review_state(),
+        share_state(),
         notify_state(),
     )
 

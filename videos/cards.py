@@ -20,7 +20,7 @@ from videos.models import Video
 from videos.templatetags.studio_ui import ago
 
 TEMPLATE = "videos/video_card.html"
-VERSION = "1"  # bump when video_card.html (or what it includes) changes in a way the key does not show
+VERSION = "2"  # bump when video_card.html (or what it includes) changes in a way the key does not show
 SECONDS = 3600
 
 
@@ -32,6 +32,7 @@ def card_key(video: Video, *, show_project: bool) -> str:
         video.remixed_from_id or "", video.created_at.isoformat(), ago(video.created_at),
         ",".join(sorted(video.asset_map)), video.owner.username,
         f"{video.project.public_id}:{video.project.name}" if show_project else "",
+        getattr(video, "review_state", None) or "",  # reviews/: its badge (joined by the gallery's query)
     )  # fmt: skip
     return "videos:card:" + hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
 

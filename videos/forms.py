@@ -10,6 +10,7 @@ from django.conf import settings
 
 from config.inputs import StorableTextMixin, unstorable
 from providers import selectors as providers
+from reviews import review_selectors
 from videos import images
 from videos.models import Video
 from videos.selectors import GALLERY_SORTS, GalleryFilters
@@ -210,8 +211,9 @@ class GalleryFilterForm(StorableTextMixin, forms.Form):
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
     sort = forms.ChoiceField(required=False, label="Sort", choices=[(k, label) for k, (label, _) in GALLERY_SORTS.items()])
     scope = forms.ChoiceField(required=False, choices=[("", "All"), ("mine", "Mine")], widget=forms.HiddenInput)
+    review = forms.ChoiceField(required=False, label="Review", choices=review_selectors.GALLERY_CHOICES)
 
-    FILTERS = ("q", "status", "model", "owner", "since", "until")  # what "Clear" clears (not the sort or the tab)
+    FILTERS = ("q", "status", "model", "owner", "since", "until", "review")  # what "Clear" clears (not the sort or the tab)
 
     def __init__(self, *args, owners: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -227,5 +229,5 @@ class GalleryFilterForm(StorableTextMixin, forms.Form):
         return GalleryFilters(
             status=d.get("status") or "", model=d.get("model") or "", owner=d.get("owner") or "",
             since=d.get("since"), until=d.get("until"), q=(d.get("q") or "").strip(),
-            mine=d.get("scope") == "mine", sort=d.get("sort") or "newest",
+            mine=d.get("scope") == "mine", sort=d.get("sort") or "newest", review=d.get("review") or "",
         )  # fmt: skip

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 from accounts.models import Membership, Project, User
+from reviews import review_selectors
 from videos import search
 from videos.models import Video
 
@@ -48,6 +49,7 @@ class GalleryFilters:
     q: str = ""
     mine: bool = False  # only the viewer's own videos
     sort: str = "newest"
+    review: str = ""  # a review state (reviews/): approved, in_review, changes_requested
 
 
 def gallery(user: User, *, project: Project | None = None, filters: GalleryFilters = GalleryFilters()) -> QuerySet[Video]:
@@ -72,6 +74,9 @@ def gallery(user: User, *, project: Project | None = None, filters: GalleryFilte
         qs = qs.filter(created_at__date__lte=filters.until)
     if filters.q:
         qs = search.matching(qs, filters.q)
+    if filters.review:
+        qs = review_selectors.filter_by_review(qs, filters.review)
+    qs = review_selectors.with_review_state(qs)  # the cards' review badge, joined in this query
     order = GALLERY_SORTS.get(filters.sort, GALLERY_SORTS["newest"])[1]
     # What a card shows: its project and owner, and its files (a card names a parent only by its id).
     return qs.select_related("project", "owner").prefetch_related("assets").order_by(*order)
@@ -278,7 +283,7 @@ def lineage(video: Video) -> tuple[Node, list[Video]]:
     seen = {video.id}
     while node.remixed_from_id and node.remixed_from_id not in seen:
         parent = (
-            Video.objects.select_related("owner")
+            review_selectors.with_review_state(Video.objects.select_related("owner"))
             .prefetch_related("assets")
             .filter(id=node.remixed_from_id, project_id=video.project_id)
             .first()
@@ -296,7 +301,8 @@ def lineage(video: Video) -> tuple[Node, list[Video]]:
     while level and depth < 100:
         depth += 1
         children = (
-            Video.objects.filter(remixed_from_id__in=[n.video.id for n in level], project_id=video.project_id)
+            review_selectors.with_review_state(Video.objects)
+            .filter(remixed_from_id__in=[n.video.id for n in level], project_id=video.project_id)
             .select_related("owner")
             .prefetch_related("assets")
             .order_by("created_at", "id")
@@ -337,7 +343,7 @@ def lineage(video: Video) -> tuple[Node, list[Video]]:
 def videos_for_status(user: User, public_ids: list[str]) -> QuerySet[Video]:
     """The live-progress endpoint's videos: the asked ones the user may see, with what their fragments show."""
     return (
-        videos_visible_to(user)
+        review_selectors.with_review_state(videos_visible_to(user))
         .filter(public_id__in=public_ids)
         .select_related("project", "owner", "provider", "remixed_from")
         .prefetch_related("assets")

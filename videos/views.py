@@ -169,16 +169,33 @@ def _detail_page(
     status: int = 200,
 ) -> HttpResponse:
     from characters import selectors as cast
+    from reviews.review_selectors import video_review_context
     from storyboards.selectors import takes_of_video
 
     root, ancestors = selectors.lineage(video)
     cast.annotate_lineage(root)
     now = timezone.now()
     node = selectors.find_node(root, video.id)
+    provider_edits = video.provider.capabilities.supports("edits")
+    # Edits replace remix where the provider is known to have them; remix stays where it is the only way, or may be
+    # (edits untested: both are offered). The Team API keeps the contract's remix route either way.
+    has_edits = video.provider.capabilities.knows("edits") is True
+    offer_remix = not has_edits or (remix_form is not None and remix_form.is_bound)  # a refused post: say why
     retry_of = None
-    if remix_form is None:
+    retry_into = ""  # the form a failed child's prompt starts ("Edit and retry"): remix, edit or extend
+    if remix_form is None and edit_form is None and extend_form is None:
         retry_of = _retry_source(request, video)
-        remix_form = RemixForm(initial={"prompt": retry_of.prompt} if retry_of else None)
+        if retry_of is not None:
+            retry_into = "extend" if retry_of.operation == Video.Operation.EXTEND else "remix" if offer_remix else "edit"
+    if remix_form is None:
+        remix_form = RemixForm(initial={"prompt": retry_of.prompt} if retry_into == "remix" else None)
+    if edit_form is None:
+        edit_form = EditForm(initial={"prompt": retry_of.prompt} if retry_into == "edit" else None)
+    if extend_form is None:
+        initial = None
+        if retry_into == "extend":
+            initial = {"prompt": retry_of.prompt, "seconds": retry_of.seconds - video.seconds}
+        extend_form = ExtendForm(parent_seconds=video.seconds, initial=initial)
     parent = video.remixed_from
     twins = []
     if node is not None and node.parent is not None and node.variations:
@@ -190,12 +207,14 @@ def _detail_page(
         "can_edit": can(video.membership, Role.EDITOR),
         "remix_form": remix_form,
         "retry_of": retry_of,
+        "retry_into": retry_into,
         "remixable": video.is_remixable(now),
+        "offer_remix": offer_remix,
         "provider_remixes": video.provider.capabilities.supports("remix"),
-        "provider_edits": video.provider.capabilities.supports("edits"),
+        "provider_edits": provider_edits,
         "provider_extends": video.provider.capabilities.supports("extensions"),
-        "edit_form": edit_form or EditForm(),
-        "extend_form": extend_form or ExtendForm(parent_seconds=video.seconds),
+        "edit_form": edit_form,
+        "extend_form": extend_form,
         "extensions_left": services.MAX_EXTENSIONS - services.extensions_before(video),
         "child_cost": services.child_cost(video),
         "extend_step": services.EXTENSION_SECONDS[0],
@@ -213,6 +232,7 @@ def _detail_page(
         "cast": node.cast if node is not None else cast.cast_of(video),
         "takes": takes_of_video(video),
     }
+    ctx.update(video_review_context(request, video))  # reviews/: comments, markers, review state (2 queries)
     return render(request, "videos/detail.html", ctx, status=status)
 
 

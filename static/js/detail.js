@@ -11,13 +11,14 @@
     if (!el) return;
     var deadline = new Date(el.getAttribute("data-deadline")).getTime();
     var out = el.querySelector("[data-countdown]");
-    var form = document.querySelector(".remix-form");
+    var forms = document.querySelectorAll(".remix-form, .edit-form, .extend-form");
     var tick = function () {
       var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
       if (left === 0) {
-        el.textContent = "The remix window has closed: the studio allows remixing for " +
-          el.getAttribute("data-window-hours") + " hours after a video is created.";
-        if (form) form.querySelectorAll("textarea, select, button").forEach(function (x) { x.disabled = true; });
+        el.textContent = el.getAttribute("data-closed");
+        forms.forEach(function (form) {
+          form.querySelectorAll("textarea, select, button").forEach(function (x) { x.disabled = true; });
+        });
         return;
       }
       var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
@@ -53,7 +54,22 @@
         var fresh = doc.querySelector("main.container");
         var main = document.querySelector("main.container");
         if (!fresh || !main) return;
+        // The player that just appeared stays (the same element: whoever started watching keeps playing, and the
+        // browser does not fetch the file again); every other video in the old content lets go of its download
+        // (a removed <video> keeps its connection until collected, and a browser opens only six per server).
+        var player = main.querySelector("[data-media-for]");
+        if (player && !player.querySelector("video[data-player]")) player = null;
+        main.querySelectorAll("video").forEach(function (v) {
+          if (player && player.contains(v)) return;
+          v.pause();
+          v.removeAttribute("src");
+          v.load();
+        });
         main.innerHTML = fresh.innerHTML;
+        if (player) {
+          var slot = main.querySelector('[data-media-for="' + player.getAttribute("data-media-for") + '"]');
+          if (slot && slot.querySelector("video[data-player]")) slot.replaceWith(player);
+        }
         document.title = doc.title;
         init();
       })

@@ -51,3 +51,21 @@ def test_it_checks_membership(client, charlie, project):
 def test_it_rejects_post(client, alice, project):
     client.force_login(alice)
     assert client.post(url(project)).status_code == 405
+
+
+def test_a_long_cast_goes_page_by_page(client, alice, project, upload, monkeypatch):
+    from characters import views
+
+    monkeypatch.setattr(views, "CAST_PAGE_SIZE", 2)
+    for name in ("Ana", "Bo", "Cy"):
+        make_character(alice, project, upload, name)
+    client.force_login(alice)
+
+    first = client.get(url(project)).content.decode()
+    second = client.get(url(project), {"page": 2}).content.decode()
+    beyond = client.get(url(project), {"page": "99"})
+
+    assert 'data-character="Ana"' in first and 'data-character="Bo"' in first and 'data-character="Cy"' not in first
+    assert 'data-character="Cy"' in second and 'data-character="Ana"' not in second
+    assert '<span class="count">3</span>' in first and "Page 1 of 2" in first
+    assert beyond.status_code == 200 and 'data-character="Cy"' in beyond.content.decode()  # the last page

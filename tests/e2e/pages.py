@@ -195,3 +195,16 @@ def axe_check(page) -> dict[str, list[dict]]:
     for violation in result:
         by_impact.setdefault(violation["impact"] or "unknown", []).append(violation)
     return by_impact
+
+
+def remix_only_provider(base_url: str):
+    """A provider that can remix but has no edits (like a relay in front of an older server), where the video page
+    offers Remix; on providers with edits, Edit replaces it. Its server is the simulator's relay profile."""
+    from providers.models import Provider, ProviderModel
+
+    provider = Provider.objects.create(
+        slug="relay", name="Relay", base_url=f"{base_url}/sim/relay/v1", api_key_env="PROVIDER_SIM_KEY",
+        profile={"routes": {"remix": True, "edits": False, "extensions": False}},
+    )  # fmt: skip
+    ProviderModel.objects.create(provider=provider, name="sora-2", prices={"1280x720": "0.10"}, seconds=["4", "8"])
+    return provider

@@ -1,5 +1,5 @@
 """A new user in a real browser: log in, create a video, watch the progress bar fill without reloading, play it,
-remix it twice, and see the three-generation lineage."""
+edit it twice (the simulator has edits, so Edit is offered where Remix was), and see the three-generation lineage."""
 
 from __future__ import annotations
 
@@ -33,8 +33,14 @@ def _shot(page, name):
 
 
 def _wait_until_playable(page, timeout=90_000):
-    """Wait, without reloading, until the player appears; return what the progress bar showed on the way."""
+    """Wait, without reloading, until the player appears and the page has filled in the rest (its forms, the
+    lineage) around it; return what the progress bar showed on the way."""
     page.wait_for_selector("video[data-player]", timeout=timeout)
+    page.evaluate("window.__player = document.querySelector('video[data-player]')")
+    page.wait_for_selector(".edit-form", timeout=30_000)
+    # The player that appeared is kept by that refresh, not replaced (whoever started watching keeps watching).
+    assert page.evaluate("document.querySelector('video[data-player]') === window.__player")
+    assert page.locator("video[data-player]").count() == 1
     return page.evaluate("window.__progress")
 
 
@@ -49,14 +55,15 @@ def _play(page):
     )
 
 
-def _remix(page, prompt):
-    page.fill(".remix-form textarea[name=prompt]", prompt)
-    page.click(".remix-form button[type=submit]")
-    page.wait_for_selector("[data-media-for]")
+def _edit(page, prompt):
+    assert page.locator(".remix-form").count() == 0  # Edit replaces Remix where the provider has edits
+    page.fill(".edit-form textarea[name=prompt]", prompt)
+    page.click(".edit-form button[type=submit]")
+    page.wait_for_selector("[data-media-for] .media-pending")
     page.evaluate(RECORD_PROGRESS)
 
 
-def test_new_user_creates_watches_plays_and_remixes_twice(q_cluster, studio, settings, page, alice, project):
+def test_new_user_creates_watches_plays_and_edits_twice(q_cluster, studio, settings, page, alice, project):
     settings.SIM_RENDER_SECONDS = 3.0  # slow enough to watch the bar move
     page.set_default_timeout(30_000)
 
@@ -84,9 +91,9 @@ def test_new_user_creates_watches_plays_and_remixes_twice(q_cluster, studio, set
     assert 3.5 <= played["d"] <= 4.5
     _shot(page, "3-playing")
 
-    _remix(page, "Same shot, now at dusk")
+    _edit(page, "Same shot, now at dusk")
     _wait_until_playable(page)
-    _remix(page, "Same shot, add drifting fog")
+    _edit(page, "Same shot, add drifting fog")
     _wait_until_playable(page)
     _play(page)
 
@@ -94,5 +101,6 @@ def test_new_user_creates_watches_plays_and_remixes_twice(q_cluster, studio, set
     assert tree.locator(".node").count() == 3
     assert tree.locator(".node-current .node-gen").first.inner_text().lower().startswith("v3")
     assert "add drifting fog" in tree.inner_text() and "now at dusk" in tree.inner_text()
+    assert tree.inner_text().lower().count("edit:") == 2  # each step says what kind it was
     assert page.locator(".compare video").count() == 2
     _shot(page, "4-lineage")

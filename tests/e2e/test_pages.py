@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.conftest import image_bytes, wait_for
-from tests.e2e.pages import DESKTOP, PHONE, log_in, media, shot
+from tests.e2e.pages import DESKTOP, PHONE, log_in, media, remix_only_provider, shot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -203,21 +203,27 @@ def test_times_are_shown_in_the_viewers_zone_and_a_new_video_is_just_now(
     assert "UTC" not in created.inner_text()
 
 
-def test_a_remix_refused_for_quota_keeps_what_was_typed(live_server, browser, alice, project, make_video):
+@pytest.mark.parametrize("form", ["edit-form", "remix-form"])
+def test_a_change_refused_for_quota_keeps_what_was_typed(live_server, browser, alice, project, make_video, form):
+    """An edit (the simulator has edits) or a remix (a provider without edits) refused for quota: the page says why
+    and keeps the prompt."""
     from quotas.models import QuotaRule
 
-    parent = make_video(project, alice, upstream_id="q1", **media(1280, 720))
+    provider = remix_only_provider(live_server.url) if form == "remix-form" else None
+    parent = make_video(project, alice, upstream_id="q1", **media(1280, 720),
+                        **({"provider": provider} if provider else {}))  # fmt: skip
     QuotaRule.objects.create(user=alice, period="month", max_videos=0)
     page = _page(browser, live_server.url, alice)
     page.goto(f"{live_server.url}/videos/{parent.public_id}/")
+    assert page.locator(".remix-form").count() == (form == "remix-form")  # Edit replaces Remix where it exists
 
-    page.fill(".remix-form textarea[name=prompt]", "Same shot, add a red balloon drifting up")
-    page.click(".remix-form button[type=submit]")
-    page.wait_for_selector(".remix-form [role=alert]")
+    page.fill(f".{form} textarea[name=prompt]", "Same shot, add a red balloon drifting up")
+    page.click(f".{form} button[type=submit]")
+    page.wait_for_selector(f".{form} [role=alert]")
 
-    assert "monthly limit" in page.locator(".remix-form [role=alert]").inner_text()
-    assert page.input_value(".remix-form textarea[name=prompt]") == "Same shot, add a red balloon drifting up"
-    shot(page, "remix-refused-keeps-prompt")
+    assert "monthly limit" in page.locator(f".{form} [role=alert]").inner_text()
+    assert page.input_value(f".{form} textarea[name=prompt]") == "Same shot, add a red balloon drifting up"
+    shot(page, f"{form}-refused-keeps-prompt")
 
 
 def test_a_moderation_failure_is_edited_and_retried(q_cluster, studio, browser, alice, project):
@@ -252,7 +258,7 @@ def test_after_a_two_variation_remix_both_are_reachable(live_server, browser, al
     from videos import tasks
 
     monkeypatch.setattr(tasks, "enqueue_dispatch", lambda: None)  # nothing is started upstream here
-    parent = make_video(project, alice, upstream_id="b1", **media(1280, 720))
+    parent = make_video(project, alice, upstream_id="b1", provider=remix_only_provider(live_server.url), **media(1280, 720))
     page = _page(browser, live_server.url, alice)
     page.goto(f"{live_server.url}/videos/{parent.public_id}/")
     page.fill(".remix-form textarea[name=prompt]", "Same shot, at night")

@@ -109,25 +109,48 @@ def test_a_mention_of_an_outsider_or_of_oneself_tells_nobody(alice, charlie, pro
     assert not Notification.objects.exists()
 
 
-def test_a_mention_without_a_video_is_read_from_the_comment_or_dropped(alice, bob, project, make_video):
-    """The review part's Comment is read when the event carries only its id; without that model or row nothing
-    happens, and the sender is never broken."""
-    from django.apps import apps
+def test_a_real_comment_mentioning_a_member_tells_them(alice, bob, project, make_video,
+                                                      django_capture_on_commit_callbacks):  # fmt: skip
+    """The review part's comment_post sends member_mentioned with the comment's id only: its video, author and
+    text are read from the comment."""
+    from reviews.review_services import comment_post
 
-    try:
-        comment_model = apps.get_model("reviews", "Comment")
-    except LookupError:
-        comment_model = None
+    video = make_video(project, alice, prompt="A heron in the reeds")
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_post(actor=Actor.of_user(alice), video=video, body="@bob the <i>light</i> at 0:02?", timecode=2)
+
+    note = Notification.objects.get(user=bob)
+    assert (note.kind, note.target_type, note.target_id) == ("mention", "video", video.public_id)
+    assert note.text == "alice mentioned you on “A heron in the reeds”: @bob the <i>light</i> at 0:02?"
+
+
+def test_a_mention_on_a_final_cut_links_to_the_cut(alice, bob, project, make_video,
+                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    from reviews.review_services import comment_post
+    from tests.storyboards.access_table import storyboard_world
+
+    cut = storyboard_world(project, alice, make_video)["cut"]
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_post(actor=Actor.of_user(alice), cut=cut, body="@bob the cut is in")
+
+    note = Notification.objects.get(user=bob)
+    assert (note.target_type, note.target_id) == ("cut", cut.public_id) and " on cut " in note.text
+
+
+def test_a_mention_of_a_missing_comment_tells_nobody(bob):
     member_mentioned.send(sender=object, comment_id=123456, user_id=bob.id)
     assert not Notification.objects.exists()
-    if comment_model is not None:  # once the review part is merged: a real comment's fields are found
-        video = make_video(project, alice)
-        fields = {f.name for f in comment_model._meta.get_fields()}
-        kwargs = {"video": video, ("author" if "author" in fields else "user"): alice}
-        kwargs[("body" if "body" in fields else "text")] = "@bob see this"
-        comment = comment_model.objects.create(**kwargs)
-        member_mentioned.send(sender=comment_model, comment_id=comment.id, user_id=bob.id)
-        assert Notification.objects.get(user=bob).kind == "mention"
+
+
+def test_a_real_review_change_tells_the_owner(alice, bob, project, make_video, django_capture_on_commit_callbacks):
+    from reviews.review_services import review_set
+
+    video = make_video(project, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_set(actor=Actor.of_user(bob), video=video, state="in_review", note="Have a look")
+
+    note = Notification.objects.get(user=alice)
+    assert note.kind == "review.changed" and note.text.startswith("bob set the review") and "Have a look" in note.text
 
 
 def test_a_review_change_tells_the_owner_and_the_webhook(alice, bob, project, make_video, receiver,

@@ -46,7 +46,11 @@ def test_a_member_creates_sees_remixes_and_deletes_on_every_kind_of_server(queue
     assert reverse("videos:asset", args=[video.public_id, "thumbnail"]) in card
     assert reverse("videos:asset", args=[video.public_id, "spritesheet"]) in card  # hover scrub
     page = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
-    assert ('class="remix-form"' in page) == (profile in REMIXES or provider.capabilities.supports("remix"))
+    provider.refresh_from_db()
+    capabilities = provider.capabilities
+    assert ('class="edit-form"' in page) == capabilities.supports("edits")
+    # Edit replaces remix where the server is known to have edits; remix stays where it is (or may be) the only way.
+    assert ('class="remix-form"' in page) == (capabilities.supports("remix") and capabilities.knows("edits") is not True)
 
     if profile in REMIXES:
         child = run_pipeline(services.video_remix(actor=Actor.of_user(alice), parent=video, prompts=["Same heron, at dusk"])[0])

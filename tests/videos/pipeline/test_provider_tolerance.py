@@ -248,7 +248,7 @@ def test_cancelling_a_rendering_video_asks_the_provider_to_stop_where_it_can(qui
 
 
 def test_no_remix_is_offered_where_the_provider_cannot_remix(quiet, studio, alice, project, client, make_video):
-    provider = provider_for(studio, "openai", slug="noremix", profile={"routes": {"remix": False}})
+    provider = provider_for(studio, "openai", slug="noremix", profile={"routes": {"remix": False, "edits": False}})
     video = make_video(project, alice, provider=provider, upstream_id="video_r1")
     client.force_login(alice)
 
@@ -257,6 +257,20 @@ def test_no_remix_is_offered_where_the_provider_cannot_remix(quiet, studio, alic
 
     assert "cannot remix videos" in page and 'class="remix-form"' not in page
     assert "cannot remix videos" in refused.content.decode() and Video.objects.count() == 1
+
+
+def test_edit_replaces_remix_where_the_provider_has_edits(quiet, studio, alice, project, client, make_video):
+    """Remix stays only where it is the only way to change a video (issue #14)."""
+    only_remix = provider_for(studio, "openai", slug="onlyremix", profile={"routes": {"remix": True, "edits": False}})
+    both = provider_for(studio, "openai", slug="both", profile={"routes": {"remix": True, "edits": True}})
+    client.force_login(alice)
+
+    for provider, remix_offered in ((only_remix, True), (both, False)):
+        video = make_video(project, alice, provider=provider, upstream_id=f"video_{provider.slug}")
+        page = client.get(f"/videos/{video.public_id}/").content.decode()
+        assert ('class="remix-form"' in page) is remix_offered, provider.slug
+        assert ('class="edit-form"' in page) is not remix_offered, provider.slug
+        assert "Remix possible for" in page or "Changes possible for" in page  # the 24 h window is counted down
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ def test_detail_shows_player_downloads_and_remix_countdown(client, alice, projec
 
     assert reverse("videos:asset", args=[video.public_id, "video"]) in body
     assert "Spritesheet (JPEG)" in body
-    assert "data-deadline" in body and "Remix possible for" in body
+    # The simulator has edits, so Edit (remix's successor) replaces Remix; the 24 h window is counted down there.
+    assert "data-deadline" in body and "Changes possible for" in body
+    assert 'class="edit-form"' in body and 'class="remix-form"' not in body
 
 
 def test_detail_says_when_the_remix_window_has_closed(client, alice, project, make_video):
@@ -29,8 +31,8 @@ def test_detail_says_when_the_remix_window_has_closed(client, alice, project, ma
 
     body = client.get(reverse("videos:detail", args=[video.public_id])).content.decode()
 
-    assert "The remix window has closed" in body and "24 hours" in body
-    assert 'class="remix-form"' not in body
+    assert "The window for changes has closed" in body and "24 hours" in body
+    assert 'class="remix-form"' not in body and 'class="edit-form"' not in body
 
 
 def test_detail_shows_the_failure(client, alice, project, make_video):

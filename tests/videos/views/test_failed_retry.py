@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+import pytest
 from django.urls import reverse
 
 from quotas.models import QuotaRule
@@ -59,20 +60,42 @@ def test_a_moderation_failure_offers_edit_and_retry_not_retry(client, alice, pro
     assert f'data-keep-draft="from-{video.public_id}"' in page  # a draft of another video does not replace it
 
 
-def test_a_failed_remix_is_edited_in_its_parents_remix_form(client, alice, project, make_video):
-    parent = make_video(project, alice, upstream_id="video_p")
+def _retried_form(client, parent, failed, form_class):
+    body = html.unescape(client.get(reverse("videos:detail", args=[failed.public_id])).content.decode())
+    edit_url = reverse("videos:detail", args=[parent.public_id]) + f"?retry={failed.public_id}#retry"
+    assert f'href="{edit_url}"' in body
+    page = html.unescape(client.get(edit_url.split("#")[0]).content.decode())
+    assert 'id="retry"' in page and "safety check refused this prompt" in page
+    start = page.index(f'class="{form_class}"')
+    return page[start : page.index("</form>", start)]
+
+
+@pytest.mark.parametrize("edits", [False, True], ids=["remix-only provider", "provider with edits"])
+def test_a_failed_remix_is_edited_in_its_parents_form(client, alice, project, make_video, edits):
+    """Where the provider has edits, Edit replaces Remix: a failed remix's prompt starts the parent's edit form."""
+    from providers.models import Provider
+
+    provider = Provider.objects.create(slug="server", name="A server", base_url="http://127.0.0.1:9/v1",
+                                       profile={"routes": {"remix": True, "edits": edits}})  # fmt: skip
+    parent = make_video(project, alice, upstream_id="video_p", provider=provider)
     failed = make_video(project, alice, status="failed", error_code="moderation_blocked", error_message=BLOCKED,
-                        prompt="Same shot, blocked-content", remixed_from=parent)  # fmt: skip
+                        prompt="Same shot, blocked-content", remixed_from=parent, provider=provider)  # fmt: skip
     client.force_login(alice)
 
-    body = html.unescape(client.get(reverse("videos:detail", args=[failed.public_id])).content.decode())
-    edit_url = reverse("videos:detail", args=[parent.public_id]) + f"?retry={failed.public_id}#remix"
-    assert f'href="{edit_url}"' in body
-
-    page = html.unescape(client.get(edit_url.split("#")[0]).content.decode())
-    form = page[page.index('class="remix-form"') : page.index("</form>", page.index('class="remix-form"'))]
+    form = _retried_form(client, parent, failed, "edit-form" if edits else "remix-form")
     assert "Same shot, blocked-content</textarea>" in form
-    assert "safety check refused this prompt" in page
+
+
+def test_a_failed_extension_is_edited_in_its_parents_extend_form(client, alice, project, make_video):
+    parent = make_video(project, alice, upstream_id="video_p", seconds=4)
+    failed = make_video(project, alice, status="failed", error_code="moderation_blocked", error_message=BLOCKED,
+                        prompt="The kite dives, blocked-content", remixed_from=parent, operation="extend",
+                        seconds=12)  # fmt: skip
+    client.force_login(alice)
+
+    form = _retried_form(client, parent, failed, "extend-form")
+    assert "The kite dives, blocked-content</textarea>" in form
+    assert '<option value="8" selected>' in form  # the same +8 s
 
 
 def test_other_failures_keep_retry_and_also_offer_editing(client, alice, project, make_video):

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0002_password_reset_request"),
-        ("reviews", "0001_initial"),
+        ("reviews", "0003_share"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
