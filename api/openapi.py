@@ -135,6 +135,9 @@ def description(server_url: str) -> dict:
                         "remixed_from_video_id": {"type": ["string", "null"]},
                         "error": {"type": ["object", "null"], "properties": {"code": {"type": "string"},
                                   "message": {"type": "string"}}},
+                        "metadata": {"type": "object", "additionalProperties": {"type": "string"}, "description":
+                                     "The studio's organising: title, tags (separated by commas) and favourite "
+                                     "(\"true\" when the token's owner starred the video)."},
                     },
                 },  # fmt: skip
                 "VideoList": {
@@ -173,6 +176,10 @@ def description(server_url: str) -> dict:
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 100,
                                                                 "default": 20}},
                     {"name": "order", "in": "query", "schema": {"enum": ["asc", "desc"], "default": "desc"}},
+                    {"name": "tag", "in": "query", "schema": {"type": "string", "maxLength": 50},
+                     "description": "Only videos carrying this tag (any case)."},
+                    {"name": "favourite", "in": "query", "schema": {"enum": ["true", "false"]},
+                     "description": "true: only the token owner's favourites; false: only the others."},
                 ], ok=_json(_ref("VideoList"))),
             },
             "/videos/{video_id}": {

@@ -83,6 +83,20 @@ def video(video: Video) -> dict:
         "seconds": str(video.seconds),
         "remixed_from_video_id": video_id(parent) if parent is not None else None,
         "error": error,
+        "metadata": metadata(video),
+    }
+
+
+def metadata(video: Video) -> dict[str, str]:
+    """The studio's organising, in OpenAI's `metadata` shape (string keys to string values): the video's title,
+    its tags (commas between them; a tag never holds a comma) and whether it is the token owner's favourite.
+    The caller loads them (reviews.organise_selectors.decorate, select_related("organise_title"))."""
+    from reviews.organise_selectors import title_of
+
+    return {
+        "title": title_of(video),
+        "tags": ",".join(getattr(video, "tag_names", [])),
+        "favourite": "true" if getattr(video, "is_favourite", False) else "false",
     }
 
 

@@ -32,6 +32,8 @@ from characters import services as cast
 from characters.models import MAX_PER_VIDEO, Character
 from providers import selectors as providers
 from quotas.services import PERIOD_WORD, QuotaExceeded, when
+from reviews import organise_selectors as organise
+from reviews import organise_services
 from videos import images, services
 from videos.models import Video
 from videos.sora.catalog import CONTENT, DEFAULT_MODEL, DEFAULT_SIZE
@@ -148,8 +150,10 @@ def _video_of(token: ApiToken, value, param: str = "video_id") -> Video:
     return video
 
 
-def _video_response(video: Video) -> HttpResponse:
-    video = Video.objects.select_related("remixed_from").get(id=video.id)  # its state after the commit's tasks
+def _video_response(video: Video, token: ApiToken) -> HttpResponse:
+    # its state after the commit's tasks, with its title, tags and the token owner's star (the video's metadata)
+    video = Video.objects.select_related("remixed_from", "organise_title").get(id=video.id)
+    organise.decorate([video], token.user)
     response = _json(payloads.video(video))
     wait = payloads.poll_after_ms(video)
     if wait is not None:
@@ -315,7 +319,7 @@ def _create(request: HttpRequest, token: ApiToken) -> HttpResponse:
             raise
         except ValidationError as exc:
             raise _validation_error(exc, "remix_video_id") from None
-        return _video_response(child)
+        return _video_response(child, token)
     spec = _model(body)
     size = _size(body, spec)
     seconds = _seconds(body, spec)
@@ -325,7 +329,7 @@ def _create(request: HttpRequest, token: ApiToken) -> HttpResponse:
         actor=actor, project=token.project, prompt=prompt, model=spec, size=size, seconds=int(seconds),
         input_reference=reference, input_fit=Video.Fit.COVER if reference is not None else "", characters=picked,
     )  # fmt: skip
-    return _video_response(video)
+    return _video_response(video, token)
 
 
 def _list(request: HttpRequest, token: ApiToken) -> HttpResponse:
@@ -344,7 +348,8 @@ def _list(request: HttpRequest, token: ApiToken) -> HttpResponse:
     order = params.get("order", "desc")
     if order not in ("asc", "desc"):
         raise invalid_value("order", order, ("asc", "desc"))
-    queryset = videos_for_token(token).select_related("remixed_from")
+    queryset = videos_for_token(token).select_related("remixed_from", "organise_title")
+    queryset = _organise_filters(params, queryset, token)
     after = params.get("after")
     if after:
         public_id = payloads.public_id_of(after)
@@ -360,14 +365,34 @@ def _list(request: HttpRequest, token: ApiToken) -> HttpResponse:
         queryset = queryset.filter(later)
     queryset = queryset.order_by(*(("-created_at", "-id") if order == "desc" else ("created_at", "id")))
     rows = list(queryset[: limit + 1])
+    organise.decorate(rows[:limit], token.user)  # each video's tags and the token owner's star: one query each
     return _json(payloads.list_page(rows[:limit], has_more=len(rows) > limit))
+
+
+FAVOURITE_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _organise_filters(params, queryset, token: ApiToken):
+    """The studio's list filters beside the contract's: `tag` (a tag's name, any case) and `favourite` (true: only
+    the token owner's favourites; false: only the others)."""
+    tag = params.get("tag")
+    favourite = params.get("favourite")
+    if tag is not None:
+        try:
+            organise_services.tag_normalise(tag)
+        except ValidationError as exc:
+            raise ApiError(400, f"Invalid 'tag': {' '.join(exc.messages)}", param="tag", code="invalid_value") from None
+    if favourite is not None and favourite.lower() not in FAVOURITE_VALUES:
+        raise invalid_value("favourite", favourite, ("true", "false"))
+    wanted = FAVOURITE_VALUES[favourite.lower()] if favourite is not None else None
+    return organise.filter_videos(queryset, token.user, tag=tag or "", favourite=wanted)
 
 
 @endpoint(GET=READ, DELETE=WRITE)
 def video(request: HttpRequest, video_id: str, *, token: ApiToken) -> HttpResponse:
     found = _video_of(token, video_id)
     if request.method == "GET":
-        return _video_response(found)
+        return _video_response(found, token)
     if payloads.contract_status(found) not in ("completed", "failed"):
         raise ApiError(400, f"Video '{video_id}' is {payloads.contract_status(found)}; only a completed or failed "
                             "video can be deleted.", param="video_id", code="invalid_value")  # fmt: skip
@@ -410,7 +435,7 @@ def remix(request: HttpRequest, video_id: str, *, token: ApiToken) -> HttpRespon
         raise
     except ValidationError as exc:
         raise _validation_error(exc, "video_id") from None
-    return _video_response(child)
+    return _video_response(child, token)
 
 
 def _source(body: Body, token: ApiToken) -> Video:
@@ -437,7 +462,7 @@ def edits(request: HttpRequest, *, token: ApiToken) -> HttpResponse:
         raise
     except ValidationError as exc:
         raise _validation_error(exc, "video") from None
-    return _video_response(child)
+    return _video_response(child, token)
 
 
 @endpoint(POST=WRITE)
@@ -454,7 +479,7 @@ def extensions(request: HttpRequest, *, token: ApiToken) -> HttpResponse:
         raise
     except ValidationError as exc:
         raise _validation_error(exc, "video") from None
-    return _video_response(child)
+    return _video_response(child, token)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
 from tests.reviews.notify.access_table import NOTIFY_VIEWS, notify_state, notify_world
+from tests.reviews.organise.access_table import ORGANISE_VIEWS, organise_state
 from tests.reviews.review.access_table import REVIEW_VIEWS, review_state, review_world
 from tests.reviews.share.access_table import SHARE_PUBLIC, SHARE_VIEWS, share_state, share_world
 from tests.storyboards.access_table import STORYBOARD_VIEWS, storyboard_state, storyboard_world
@@ -80,6 +81,7 @@ VIEWS = [
              role="owner"),
 ]  # fmt: skip
 VIEWS += STORYBOARD_VIEWS
+VIEWS += ORGANISE_VIEWS
 VIEWS += REVIEW_VIEWS
 VIEWS += SHARE_VIEWS
 VIEWS += NOTIFY_VIEWS
@@ -131,6 +133,7 @@ def _state():
         sorted(Membership.objects.values_list("user_id", "project_id", "role")),
         Project.objects.count(),
         storyboard_state(),
+        organise_state(),
         review_state(),
         share_state(),
         notify_state(),

@@ -16,11 +16,12 @@ from django.http import HttpRequest
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
+from reviews.organise_selectors import title_of
 from videos.models import Video
 from videos.templatetags.studio_ui import ago
 
 TEMPLATE = "videos/video_card.html"
-VERSION = "2"  # bump when video_card.html (or what it includes) changes in a way the key does not show
+VERSION = "3"  # bump when video_card.html (or what it includes) changes in a way the key does not show
 SECONDS = 3600
 
 
@@ -31,7 +32,7 @@ def card_key(video: Video, *, show_project: bool) -> str:
         VERSION, video.public_id, video.status, video.progress, video.prompt, video.model, video.size, video.seconds,
         video.remixed_from_id or "", video.created_at.isoformat(), ago(video.created_at),
         ",".join(sorted(video.asset_map)), video.owner.username,
-        f"{video.project.public_id}:{video.project.name}" if show_project else "",
+        f"{video.project.public_id}:{video.project.name}" if show_project else "", title_of(video),
         getattr(video, "review_state", None) or "",  # reviews/: its badge (joined by the gallery's query)
     )  # fmt: skip
     return "videos:card:" + hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
@@ -49,7 +50,8 @@ def render_cards(videos: Iterable[Video], *, show_project: bool, request: HttpRe
         html = found.get(key)
         if html is None:
             template = template or get_template(TEMPLATE)
-            html = fresh[key] = template.render({"video": video, "show_project": show_project}, request)
+            context = {"video": video, "show_project": show_project, "title": title_of(video)}
+            html = fresh[key] = template.render(context, request)
         out.append(mark_safe(html))
     if fresh:
         cache.set_many(fresh, SECONDS)

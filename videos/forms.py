@@ -211,9 +211,15 @@ class GalleryFilterForm(StorableTextMixin, forms.Form):
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
     sort = forms.ChoiceField(required=False, label="Sort", choices=[(k, label) for k, (label, _) in GALLERY_SORTS.items()])
     scope = forms.ChoiceField(required=False, choices=[("", "All"), ("mine", "Mine")], widget=forms.HiddenInput)
+    # Organise (reviews): a tag (typed, offered from the datalist "organise-tags") and my stars only.
+    tag = forms.CharField(required=False, max_length=50, label="Tag",
+                          widget=forms.TextInput(attrs={"placeholder": "Tag", "list": "organise-tags"}))  # fmt: skip
+    favourite = forms.BooleanField(required=False, label="★ Favourites only", widget=forms.CheckboxInput({"value": "1"}))
+
     review = forms.ChoiceField(required=False, label="Review", choices=review_selectors.GALLERY_CHOICES)
 
-    FILTERS = ("q", "status", "model", "owner", "since", "until", "review")  # what "Clear" clears (not the sort or the tab)
+    # what "Clear" clears (not the sort or the tab)
+    FILTERS = ("q", "status", "model", "owner", "since", "until", "review", "tag", "favourite")
 
     def __init__(self, *args, owners: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -230,4 +236,5 @@ class GalleryFilterForm(StorableTextMixin, forms.Form):
             status=d.get("status") or "", model=d.get("model") or "", owner=d.get("owner") or "",
             since=d.get("since"), until=d.get("until"), q=(d.get("q") or "").strip(),
             mine=d.get("scope") == "mine", sort=d.get("sort") or "newest", review=d.get("review") or "",
+            tag=(d.get("tag") or "").strip(), favourite=bool(d.get("favourite")),
         )  # fmt: skip

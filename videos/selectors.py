@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 from accounts.models import Membership, Project, User
+from reviews import organise_selectors as organise
 from reviews import review_selectors
 from videos import search
 from videos.models import Video
@@ -49,6 +50,8 @@ class GalleryFilters:
     q: str = ""
     mine: bool = False  # only the viewer's own videos
     sort: str = "newest"
+    tag: str = ""  # only videos carrying this tag (reviews: organise)
+    favourite: bool = False  # only the viewer's starred videos (reviews: organise)
     review: str = ""  # a review state (reviews/): approved, in_review, changes_requested
 
 
@@ -74,12 +77,14 @@ def gallery(user: User, *, project: Project | None = None, filters: GalleryFilte
         qs = qs.filter(created_at__date__lte=filters.until)
     if filters.q:
         qs = search.matching(qs, filters.q)
+    if filters.tag or filters.favourite:
+        qs = organise.filter_videos(qs, user, tag=filters.tag, favourite=True if filters.favourite else None)
     if filters.review:
         qs = review_selectors.filter_by_review(qs, filters.review)
     qs = review_selectors.with_review_state(qs)  # the cards' review badge, joined in this query
     order = GALLERY_SORTS.get(filters.sort, GALLERY_SORTS["newest"])[1]
-    # What a card shows: its project and owner, and its files (a card names a parent only by its id).
-    return qs.select_related("project", "owner").prefetch_related("assets").order_by(*order)
+    # What a card shows: its project and owner, its title, and its files (a card names a parent only by its id).
+    return qs.select_related("project", "owner", "organise_title").prefetch_related("assets").order_by(*order)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -345,7 +350,7 @@ def videos_for_status(user: User, public_ids: list[str]) -> QuerySet[Video]:
     return (
         review_selectors.with_review_state(videos_visible_to(user))
         .filter(public_id__in=public_ids)
-        .select_related("project", "owner", "provider", "remixed_from")
+        .select_related("project", "owner", "provider", "remixed_from", "organise_title")
         .prefetch_related("assets")
     )
 

@@ -19,6 +19,7 @@ from accounts.selectors import project_labels
 from assets.serving import serve
 from audit import services as audit
 from quotas import selectors as quota_selectors
+from reviews import organise_selectors as organise
 from videos import cards, selectors, services
 from videos.access import video_file_for, video_for
 from videos.forms import (
@@ -54,6 +55,7 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
         project_ids=[m.project_id for m in memberships] if project is None else None,
     )  # fmt: skip
     page_obj = page.numbered
+    organise.decorate(page.videos, request.user)  # each card's tags and my star (one query each)
     ctx = {
         "page": "gallery",
         "project": project,
@@ -70,7 +72,10 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
         "cards": cards.render_cards(page.videos, show_project=project is None, request=request),
         "filtered": any(form.data.get(k) for k in GalleryFilterForm.FILTERS),
         "show_project": project is None,
+        "tag_suggestions": organise.tag_suggestions(request.user, project),
+        "bulk_max": organise.BULK_MAX,
     }
+    ctx["video_cards"] = list(zip(page.videos, ctx["cards"]))
     return render(request, "videos/gallery.html", ctx)
 
 
@@ -231,6 +236,7 @@ def _detail_page(
         "parent_file_missing": bool(parent and not parent.is_deleted and _file_missing(parent)),
         "cast": node.cast if node is not None else cast.cast_of(video),
         "takes": takes_of_video(video),
+        **organise.detail_context(request.user, video),
     }
     ctx.update(video_review_context(request, video))  # reviews/: comments, markers, review state (2 queries)
     return render(request, "videos/detail.html", ctx, status=status)

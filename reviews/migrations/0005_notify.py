@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0002_password_reset_request"),
-        ("reviews", "0003_share"),
+        ("reviews", "0004_organise"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
