@@ -554,6 +554,14 @@ REMIX_WINDOW_HOURS = env_int("REMIX_WINDOW_HOURS", 24, minimum=1)
 
 # The audit log keeps entries this many days; the clock's daily prune removes older ones (0 keeps everything).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=0)
+# Notifications (reviews/): mail goes out at most once per user per this many minutes, summarising what is unsent;
+# open pages ask for the unread count this often.
+NOTIFY_EMAIL_BATCH_MINUTES = env_int("NOTIFY_EMAIL_BATCH_MINUTES", 10, minimum=1)
+NOTIFY_POLL_SECONDS = env_int("NOTIFY_POLL_SECONDS", 20, minimum=1)
+# Outgoing project webhooks: a receiver may take this long (seconds) to answer; loopback and private addresses are
+# allowed (self-hosted wiring) unless this is false; link-local and cloud metadata addresses are always refused.
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.1, maximum=60.0)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", True)
 # Importing a project (manage.py import_project): the largest archive, in bytes, its files may unpack to.
 TRANSFER_MAX_IMPORT_BYTES = env_int("TRANSFER_MAX_IMPORT_BYTES", 20 * 1024**3, minimum=1024)
 

@@ -12,6 +12,7 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import reviews.notify_receivers  # noqa: F401 - notifications listen to the studio's events
         from reviews import share_logging
 
         share_logging.install()  # guest links' tokens stay out of Django's request logs

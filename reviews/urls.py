@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reviews import views_organise, views_review, views_share
+from reviews import views_notify, views_organise, views_review, views_share
 
 app_name = "reviews"
 
@@ -28,4 +28,16 @@ urlpatterns: list = [
     path("guest-links/<uuid:public_id>/revoke/", views_share.revoke, name="share-revoke"),
     path("g/<str:token>/", views_share.guest, name="guest"),
     path("g/<str:token>/<str:variant>/", views_share.guest_file, name="guest-file"),
+    # Notifications (part 4)
+    path("notifications/", views_notify.notifications, name="notifications"),
+    path("notifications/unread/", views_notify.unread, name="notify-unread"),
+    path("notifications/read-all/", views_notify.notifications_read_all, name="notify-read-all"),
+    path("notifications/settings/", views_notify.notify_settings, name="notify-settings"),
+    path("notifications/<uuid:public_id>/read/", views_notify.notification_read, name="notify-read"),
+    path("projects/<uuid:public_id>/webhooks/", views_notify.project_webhooks, name="project-webhooks"),
+    path("projects/<uuid:public_id>/webhooks/new/", views_notify.webhook_create, name="webhook-create"),
+    path("outgoing-webhooks/<uuid:public_id>/edit/", views_notify.webhook_update, name="webhook-update"),
+    path("outgoing-webhooks/<uuid:public_id>/rotate/", views_notify.webhook_rotate, name="webhook-rotate"),
+    path("outgoing-webhooks/<uuid:public_id>/delete/", views_notify.webhook_delete, name="webhook-delete"),
+    path("outgoing-webhooks/<uuid:public_id>/test/", views_notify.webhook_test, name="webhook-test"),
 ]

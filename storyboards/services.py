@@ -393,11 +393,22 @@ def _report(cut: FinalCut, pct: int) -> None:
 
 
 def _fail(cut: FinalCut, message: str) -> FinalCut:
-    FinalCut.objects.filter(id=cut.id, status=FinalCut.Status.RUNNING).update(
+    failed = FinalCut.objects.filter(id=cut.id, status=FinalCut.Status.RUNNING).update(
         status=FinalCut.Status.FAILED, error_message=message, held_until=None, updated_at=timezone.now()
     )
+    if failed:
+        _announce(cut, FinalCut.Status.FAILED, message)
     cut.refresh_from_db()
     return cut
+
+
+def _announce(cut: FinalCut, new: str, error: str = "") -> None:
+    """storyboards.events.cut_finished, once committed (notifications listen)."""
+    from storyboards.events import cut_finished
+
+    transaction.on_commit(
+        lambda: cut_finished.send(sender=FinalCut, cut_id=cut.id, public_id=cut.public_id, new=new, error=error)
+    )
 
 
 def cut_make(*, cut_id: int, actor: Actor = SYSTEM) -> FinalCut | None:
@@ -483,6 +494,7 @@ def _keep(cut: FinalCut, path: str, thumbnail: bytes, spritesheet: bytes, result
             )  # fmt: skip
             if not done:  # another worker finished or failed it meanwhile: keep nothing of ours
                 raise _Superseded
+            _announce(cut, FinalCut.Status.COMPLETED)
     except BaseException as exc:
         with transaction.atomic():
             assets.assets_delete_unattached(stored)

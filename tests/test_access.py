@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Membership
 from tests.access import ViewSpec, check_access
 from tests.conftest import make_user
+from tests.reviews.notify.access_table import NOTIFY_VIEWS, notify_state, notify_world
 from tests.reviews.organise.access_table import ORGANISE_VIEWS, organise_state
 from tests.reviews.review.access_table import REVIEW_VIEWS, review_state, review_world
 from tests.reviews.share.access_table import SHARE_PUBLIC, SHARE_VIEWS, share_state, share_world
@@ -83,6 +84,7 @@ VIEWS += STORYBOARD_VIEWS
 VIEWS += ORGANISE_VIEWS
 VIEWS += REVIEW_VIEWS
 VIEWS += SHARE_VIEWS
+VIEWS += NOTIFY_VIEWS
 # Views open to everyone, or with their own credentials (signed webhooks, the simulator's bearer keys, the admin's
 # own login), and Django's auth views: not project-scoped, tested in their own files.
 NOT_PROJECT_SCOPED = {
@@ -104,7 +106,8 @@ def world(alice, bob, viewer, charlie, project, make_video):
         "character": _character(project, alice),
         **storyboard_world(project, alice, make_video),
     }  # fmt: skip
-    return share_world(w | review_world(w["video"], alice))
+    w = share_world(w | review_world(w["video"], alice))
+    return w | notify_world(project, alice, w["video"])
 
 
 def _character(project, maker):
@@ -133,6 +136,7 @@ def _state():
         organise_state(),
         review_state(),
         share_state(),
+        notify_state(),
     )
 
 

@@ -13,7 +13,8 @@ def test_it_installs_one_minute_schedule_idempotently(db):
     call_command("setup_schedules")
     call_command("setup_schedules")
 
-    assert Schedule.objects.count() == 2  # the clock, and the audit log's daily prune (tests/audit/test_retention.py)
+    # the clock, the audit log's daily prune (tests/audit/test_retention.py), notifications (tests/reviews/notify/)
+    assert Schedule.objects.count() == 3
     schedule = Schedule.objects.get(name="studio clock")
     assert (schedule.name, schedule.func) == ("studio clock", "videos.tasks.tick")
     assert callable(import_string(schedule.func))  # django-q2 imports it by this path every minute

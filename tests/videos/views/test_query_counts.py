@@ -57,9 +57,11 @@ def _get(client, url, django_assert_num_queries, expected: int, **params):
 
 # session + user, the memberships (with projects), the people of those projects (the "made by" filter), the offered
 # models (the model filter), the bounded count, the page's videos, their files; the organising (reviews): the page's
-# tags, my stars among them, the tag names offered while typing (the cards' titles come with the videos).
+# tags, my stars among them, the tag names offered while typing (the cards' titles come with the videos); the header
+# bell's unread count (reviews' notifications: one COUNT on a partial index, on every page of a signed-in member).
 ORGANISE = 3
-GALLERY = 8 + ORGANISE
+BELL = 1
+GALLERY = 8 + ORGANISE + BELL
 
 
 @pytest.mark.parametrize("videos", SIZES, indirect=True)
@@ -107,8 +109,8 @@ def test_the_video_page(client, alice, videos, django_assert_num_queries):
     # source is not asked, its comments with their authors and its review history (reviews/; the latest change is
     # the current state; an editor's page also asks the project's review policy), its guest links (one query, for
     # editors and owners): 13 in all for a video without remixes; the organising (reviews/): its title, its tags with
-    # the project's others (one query) and my star, 3 more.
-    _get(client, reverse("videos:detail", args=[video.public_id]), django_assert_num_queries, 13 + 3)
+    # the project's others (one query) and my star, 3 more; the header bell's unread count, 1 more.
+    _get(client, reverse("videos:detail", args=[video.public_id]), django_assert_num_queries, 13 + 3 + 1)
 
 
 @pytest.mark.parametrize("videos", SIZES, indirect=True)

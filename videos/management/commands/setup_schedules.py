@@ -8,6 +8,7 @@ NAME = "studio clock"
 # Earlier installations scheduled the poller under this name (videos.tasks.follow_videos, now gone).
 OLD_NAMES = ("follow videos",)
 AUDIT_PRUNE = "audit log retention"
+NOTIFY = "notifications and webhooks"
 
 
 class Command(BaseCommand):
@@ -38,4 +39,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Schedule “{AUDIT_PRUNE}” runs daily: it removes audit entries older than AUDIT_RETENTION_DAYS "
             f"({settings.AUDIT_RETENTION_DAYS or 'never'})."
+        )
+        Schedule.objects.update_or_create(
+            name=NOTIFY,
+            defaults={
+                "func": "reviews.notify_tasks.notify_tick",
+                "schedule_type": Schedule.MINUTES,
+                "minutes": 1,
+                "repeats": -1,
+            },
+        )
+        self.stdout.write(
+            f"Schedule “{NOTIFY}” runs every minute: batched notification mail (at most one per user per "
+            f"{settings.NOTIFY_EMAIL_BATCH_MINUTES} min) and webhook retries."
         )
