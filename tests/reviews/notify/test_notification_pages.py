@@ -33,7 +33,7 @@ def test_the_bell_is_quiet_without_unread(client, alice):
 
 def test_the_list_shows_only_ones_own_escaped(client, alice, bob, project, make_video):
     video = make_video(project, alice)
-    _note(alice, video, text="<script>alert('x')</script> finished")
+    mine = _note(alice, video, text="<script>alert('x')</script> finished")
     _note(bob, video, text="bob's secret news")
     client.force_login(alice)
 
@@ -42,7 +42,12 @@ def test_the_list_shows_only_ones_own_escaped(client, alice, bob, project, make_
     page = r.content.decode()
     assert r.status_code == 200 and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; finished" in page
     assert "<script>alert" not in page and "bob's secret news" not in page
-    assert reverse("videos:detail", args=[video.public_id]) in page and "Mark all read" in page
+    # An unread one opens through a post that reads it (the bell then counts one fewer); a read one is a link.
+    assert reverse("reviews:notify-read", args=[mine.public_id]) in page and 'name="open" value="1"' in page
+    assert "Mark all read" in page
+    mine.read_at = mine.created_at
+    mine.save()
+    assert reverse("videos:detail", args=[video.public_id]) in client.get(reverse("reviews:notifications")).content.decode()
 
 
 def test_marking_one_read(client, alice, project, make_video):
