@@ -73,10 +73,12 @@ def video_outcome_notify(*, video_id: int, new: str, reason: str = "") -> Notifi
     text = (f"Your video “{_excerpt(video.prompt)}” is ready." if completed
             else f"Your video “{_excerpt(video.prompt)}” failed: {_excerpt(reason or video.error_message, 200)}")  # fmt: skip
     with transaction.atomic():
-        made = notification_create(
-            user=video.owner, kind=Kind.VIDEO_COMPLETED if completed else Kind.VIDEO_FAILED, project=video.project,
-            target_type=Notification.Target.VIDEO, target_id=video.public_id, text=text,
-        )  # fmt: skip
+        made = None
+        if _member(video.owner_id, video.project_id):  # someone removed from the project is told nothing of it
+            made = notification_create(
+                user=video.owner, kind=Kind.VIDEO_COMPLETED if completed else Kind.VIDEO_FAILED, project=video.project,
+                target_type=Notification.Target.VIDEO, target_id=video.public_id, text=text,
+            )  # fmt: skip
         data = _video_data(video)
         if not completed:
             data["error"] = (reason or video.error_message)[:500]
@@ -91,6 +93,8 @@ def cut_outcome_notify(*, cut_id: int, new: str, error: str = "") -> Notificatio
 
     cut = FinalCut.objects.select_related("storyboard__project", "created_by").filter(id=cut_id).first()
     if cut is None or cut.created_by is None or new not in (FinalCut.Status.COMPLETED, FinalCut.Status.FAILED):
+        return None
+    if not _member(cut.created_by_id, cut.storyboard.project_id):  # removed from the project since
         return None
     board = _excerpt(cut.storyboard.title)
     completed = new == FinalCut.Status.COMPLETED
@@ -146,7 +150,7 @@ def review_changed_notify(*, video_id: int, old: str, new: str, actor=None, note
     label = str(new or "none").replace("_", " ")
     made = None
     with transaction.atomic():
-        if user is None or user.pk != video.owner_id:
+        if (user is None or user.pk != video.owner_id) and _member(video.owner_id, video.project_id):
             text = f"{who} set the review of “{_excerpt(video.prompt)}” to {label}"
             text += f": {_excerpt(note, 200)}" if note else "."
             made = notification_create(user=video.owner, kind=Kind.REVIEW_CHANGED, project=video.project,

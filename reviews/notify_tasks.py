@@ -14,7 +14,7 @@ from django_q.tasks import async_task
 
 def enqueue_delivery(delivery_id: int) -> None:
     async_task("reviews.notify_tasks.deliver_webhook", delivery_id, task_name=f"webhook delivery {delivery_id}",
-               group="webhooks", timeout=int(3 * settings.WEBHOOK_TIMEOUT_SECONDS) + 30)  # fmt: skip
+               group="webhooks", timeout=int(2 * settings.WEBHOOK_TIMEOUT_SECONDS) + 10)  # fmt: skip
 
 
 def deliver_webhook(delivery_id: int) -> None:

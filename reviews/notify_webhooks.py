@@ -32,6 +32,7 @@ import json
 import logging
 import secrets
 import socket
+import threading
 import time
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -40,7 +41,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -142,6 +143,10 @@ class AddressRefused(OSError):
     """At connect time the host resolved to an address webhooks may not reach (DNS changed since the check)."""
 
 
+# The sockets of the POST running on this thread (see _post: its deadline shuts them down).
+_calls = threading.local()
+
+
 class _Pinned:
     """A connection that resolves its host itself, checks the addresses and connects to a checked one: what is
     checked is what is reached, even if DNS answers differently from one lookup to the next. TLS still verifies
@@ -156,7 +161,11 @@ class _Pinned:
         for address in addresses:  # in the resolver's order, as a plain connection would try them
             self._dns_host = address
             try:
-                return super()._new_conn()
+                sock = super()._new_conn()
+                sockets = getattr(_calls, "sockets", None)
+                if sockets is not None:  # _post's deadline can cut it
+                    sockets.append(sock)
+                return sock
             except OSError as exc:  # NewConnectionError, ConnectTimeoutError
                 failure = exc
             finally:
@@ -294,28 +303,65 @@ def event_emit(*, project_id: int, event: str, data: dict) -> list[WebhookDelive
     return made
 
 
+def lease_seconds() -> float:
+    """How long a claimed attempt is held: well past its task's own limit (notify_tasks), so a lease never runs out
+    while its attempt still sends (which would let a second worker send the same delivery)."""
+    return 3 * settings.WEBHOOK_TIMEOUT_SECONDS + 30
+
+
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
-    hold = now + timedelta(seconds=3 * settings.WEBHOOK_TIMEOUT_SECONDS + 30)
-    claimed = WebhookDelivery.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        id=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now,
-    ).update(lease_until=hold)  # fmt: skip
+    """Hold a due delivery for one attempt, and count the attempt now: one that never finishes (its worker killed)
+    still counts, so a delivery cannot be retried forever."""
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    pending = {"id": delivery_id, "status": WebhookDelivery.Status.PENDING}
+    WebhookDelivery.objects.filter(free, attempts__gte=MAX_ATTEMPTS, **pending).update(
+        status=WebhookDelivery.Status.FAILED, next_attempt_at=None, lease_until=None,
+        error=f"Gave up after {MAX_ATTEMPTS} attempts (the last did not finish).",
+    )  # fmt: skip
+    claimed = WebhookDelivery.objects.filter(free, next_attempt_at__lte=now, attempts__lt=MAX_ATTEMPTS, **pending).update(
+        lease_until=now + timedelta(seconds=lease_seconds()), attempts=F("attempts") + 1
+    )  # fmt: skip
     if not claimed:
         return None
     return WebhookDelivery.objects.select_related("endpoint").get(id=delivery_id)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST once; the answer's status code. Raises requests.RequestException on no answer within the timeout."""
+    """POST once; the answer's status code. Raises requests.RequestException when no whole answer (its status line
+    and headers) came within the timeout: one deadline for the whole request, not per socket read (a receiver that
+    trickles its headers a byte at a time is cut off at the deadline)."""
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-    with requests.Session() as session:
-        session.trust_env = False  # no proxy from the environment: the address checked is the address reached
-        session.mount("http://", _PinnedAdapter(max_retries=0))
-        session.mount("https://", _PinnedAdapter(max_retries=0))
-        response = session.post(url, data=body, headers=headers, timeout=(timeout, timeout), allow_redirects=False,
-                                stream=True)  # fmt: skip
-        response.close()  # the body is not read: a receiver that trickles it holds nothing
-        return response.status_code
+    sockets: list = []
+    cut = threading.Event()
+
+    def deadline():
+        cut.set()
+        for sock in list(sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    timer = threading.Timer(timeout, deadline)
+    timer.daemon = True
+    _calls.sockets = sockets
+    timer.start()
+    try:
+        with requests.Session() as session:
+            session.trust_env = False  # no proxy from the environment: the address checked is the address reached
+            session.mount("http://", _PinnedAdapter(max_retries=0))
+            session.mount("https://", _PinnedAdapter(max_retries=0))
+            response = session.post(url, data=body, headers=headers, timeout=(timeout, timeout),
+                                    allow_redirects=False, stream=True)  # fmt: skip
+            response.close()  # the body is not read: a receiver that trickles it holds nothing
+            return response.status_code
+    except requests.RequestException:
+        if cut.is_set():
+            raise requests.Timeout(f"No answer within {timeout:g} s.") from None
+        raise
+    finally:
+        timer.cancel()
+        _calls.sockets = None
 
 
 def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> WebhookDelivery | None:
@@ -368,8 +414,8 @@ def _refused_in(exc: BaseException) -> AddressRefused | None:
 
 
 def _record(delivery: WebhookDelivery, code: int | None, error: str, now: datetime) -> WebhookDelivery:
-    attempts = delivery.attempts + 1
-    fields = {"attempts": attempts, "last_status_code": code, "error": error[:300], "lease_until": None}
+    attempts = delivery.attempts  # counted when claimed
+    fields = {"last_status_code": code, "error": error[:300], "lease_until": None}
     if not error:
         fields |= {"status": WebhookDelivery.Status.SUCCEEDED, "delivered_at": timezone.now(), "next_attempt_at": None}
     elif attempts >= MAX_ATTEMPTS or error == "The webhook was disabled.":

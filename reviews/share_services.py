@@ -192,13 +192,20 @@ def password_check(link: GuestLink, password: str, *, now: float | None = None) 
     slot = int(now // window)
     cache = caches["api"]
     key = _tries_key(link, slot)
-    if (cache.get(key) or 0) >= PASSWORD_TRIES:
-        raise TooManyTries(max(1, math.ceil((slot + 1) * window - now)))
-    if password and len(password) <= PASSWORD_MAX_LENGTH and check_password(password, link.password):
-        return True
+    # The try is counted before the (slow) hash check, atomically, so parallel requests cannot all slip under the
+    # limit; a right password gives its try back.
     cache.add(key, 0, timeout=window + 1)
     try:
-        cache.incr(key)
+        tries = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window + 1)
+        tries = 1
+    if tries > PASSWORD_TRIES:
+        raise TooManyTries(max(1, math.ceil((slot + 1) * window - now)))
+    if password and len(password) <= PASSWORD_MAX_LENGTH and check_password(password, link.password):
+        try:
+            cache.decr(key)
+        except ValueError:
+            pass
+        return True
     return False

@@ -172,3 +172,28 @@ def test_the_owner_changing_their_own_review_is_not_told(alice, project, make_vi
     video = make_video(project, alice)
     review_changed.send(sender=Video, video_id=video.id, old="", new="in_review", actor=Actor.of_user(alice), note="")
     assert not Notification.objects.exists()
+
+
+def test_someone_removed_from_the_project_is_told_nothing_more_of_it(alice, bob, project, make_video, receiver,
+                                                                     django_capture_on_commit_callbacks):  # fmt: skip
+    """bob's video stays in alice's project after she removes him: its review notes and outcomes are no longer his
+    to read (the project's webhook still hears of them)."""
+    from accounts.models import Membership
+    from accounts.services import member_remove
+    from reviews import notify_services
+    from storyboards.models import FinalCut, Storyboard
+
+    make_endpoint(project, alice, receiver.url, events=["review.changed", "video.completed"])
+    video = make_video(project, bob, prompt="Secret launch teaser")
+    board = Storyboard.objects.create(project=project, title="Teaser", size="1280x720", created_by=bob)
+    cut = FinalCut.objects.create(storyboard=board, number=1, created_by=bob, status=FinalCut.Status.FAILED)
+    member_remove(actor=Actor.of_user(alice), membership=Membership.objects.get(user=bob, project=project))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_changed.send(sender=Video, video_id=video.id, old="", new="changes_requested",
+                            actor=Actor.of_user(alice), note="the CEO hates the logo")  # fmt: skip
+        notify_services.video_outcome_notify(video_id=video.id, new=Video.Status.COMPLETED)
+        notify_services.cut_outcome_notify(cut_id=cut.id, new=FinalCut.Status.FAILED, error="gone")
+
+    assert not Notification.objects.filter(user=bob).exists()
+    assert sorted(json.loads(r["body"])["type"] for r in receiver.requests) == ["review.changed", "video.completed"]

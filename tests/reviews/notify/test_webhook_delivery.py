@@ -140,3 +140,55 @@ def test_a_name_is_reached_at_its_checked_address_with_its_own_host_header(alice
     row = notify_webhooks.delivery_attempt(delivery_id=_event(endpoint).id)
     assert row.status == Status.SUCCEEDED
     assert receiver.requests[0]["headers"]["Host"].startswith("localhost:")
+
+
+def test_a_receiver_that_trickles_its_headers_is_cut_off_at_the_deadline(alice, project, settings):
+    """The timeout is one deadline for the whole answer, not a limit per socket read: a receiver sending its status
+    line a byte at a time (each byte well within the timeout) is cut off when the deadline passes."""
+    import socket
+    import threading
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok":
+                if stop.wait(0.2):
+                    break
+                conn.sendall(bytes([byte]))
+        except OSError:
+            pass  # the studio hung up: what this test wants
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        endpoint, _ = make_endpoint(project, alice, f"http://127.0.0.1:{server.getsockname()[1]}/hook")
+        started = time.monotonic()
+        row = notify_webhooks.delivery_attempt(delivery_id=_event(endpoint).id)
+        assert time.monotonic() - started < 3  # the whole answer would take 8 s
+        assert (row.status, row.attempts, row.error) == (Status.PENDING, 1, "No answer within 0.5 s.")
+    finally:
+        stop.set()
+        server.close()
+
+
+def test_attempts_that_never_finish_still_count_and_end_in_failure(alice, project, receiver):
+    """An attempt is counted when claimed: one whose worker died (no outcome recorded) counts, so the delivery is
+    not retried forever; after the last one it is failed, and a lease still held keeps a second sender out."""
+    endpoint, _ = make_endpoint(project, alice, receiver.url)
+    delivery = _event(endpoint)
+    now = timezone.now()
+    for n in range(1, notify_webhooks.MAX_ATTEMPTS + 1):
+        assert notify_webhooks._claim(delivery.id, now).attempts == n  # then the worker dies
+        assert notify_webhooks._claim(delivery.id, now) is None  # held: nobody sends it twice
+        now += timedelta(seconds=notify_webhooks.lease_seconds() + 1)
+    assert notify_webhooks.delivery_attempt(delivery_id=delivery.id, now=now) is None
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, notify_webhooks.MAX_ATTEMPTS)
+    assert "did not finish" in delivery.error and receiver.requests == []

@@ -111,3 +111,34 @@ def test_a_too_long_password_makes_no_link(client, bob, video):
     r = client.post(url, {"expires_in": "1h", "password": "x" * (share.PASSWORD_MAX_LENGTH + 1)}, follow=True)
     assert "The guest link was not made" in r.content.decode() and "at most 128 characters" in r.content.decode()
     assert not GuestLink.objects.exists()
+
+
+def test_parallel_guesses_cannot_slip_under_the_limit(video, make_link, monkeypatch):
+    """Each try is counted before the (slow, in production) hash check: 30 wrong passwords at once get at most
+    PASSWORD_TRIES checks, the rest are refused without one."""
+    import threading
+    import time
+
+    link, _ = make_link(video, password="paper boat")
+    checked, refused = [], []
+    real = share.check_password
+
+    def slow_check(password, encoded):
+        checked.append(password)
+        time.sleep(0.05)  # as PBKDF2 takes, so the guesses overlap
+        return real(password, encoded)
+
+    monkeypatch.setattr(share, "check_password", slow_check)
+
+    def guess(n):
+        try:
+            share.password_check(link, f"guess {n}")
+        except share.TooManyTries:
+            refused.append(n)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(checked) == share.PASSWORD_TRIES and len(refused) == 30 - share.PASSWORD_TRIES
