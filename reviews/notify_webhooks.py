@@ -221,7 +221,9 @@ def endpoint_create(
         raise ValidationError(f"A project has at most {MAX_ENDPOINTS} webhooks.")
     endpoint = WebhookEndpoint(project=project, url=url, events=_events(events), enabled=bool(enabled),
                                salt=_new_salt(), created_by=actor.user)  # fmt: skip
-    endpoint.full_clean()
+    # url_check is the rule for the URL (the model's URLValidator would refuse a single-label host such as
+    # http://jenkins:8080/, which a self-hosted team's receiver often is).
+    endpoint.full_clean(exclude=["url"])
     endpoint.save()
     _audit(actor, "webhook.create", endpoint)
     return endpoint, endpoint_secret(endpoint)
@@ -231,9 +233,10 @@ def endpoint_create(
 def endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, url: str, events, enabled: bool) -> WebhookEndpoint:
     require_actor_role(actor, endpoint.project, Role.OWNER)
     url = (url or "").strip()
-    url_check(url)
+    if url != endpoint.url or enabled:  # an endpoint whose host stopped resolving can still be switched off
+        url_check(url)
     endpoint.url, endpoint.events, endpoint.enabled = url, _events(events), bool(enabled)
-    endpoint.full_clean()
+    endpoint.full_clean(exclude=["url"])
     endpoint.save()
     _audit(actor, "webhook.update", endpoint)
     return endpoint

@@ -96,3 +96,30 @@ def test_another_projects_endpoint_is_a_404_and_an_editor_gets_403(client, alice
     client.force_login(bob)
     assert client.post(reverse("reviews:webhook-delete", args=[endpoint.public_id])).status_code == 403
     assert WebhookEndpoint.objects.filter(id=endpoint.id, salt=endpoint.salt).exists()
+
+
+def test_a_receiver_named_by_a_single_label_host_is_accepted(client, alice, project):
+    """A self-hosted team's receiver is often a bare name (http://jenkins:8080/): accepted when it resolves to an
+    allowed address (this machine's own name here)."""
+    import socket
+
+    url = f"http://{socket.gethostname()}:9/hooks/studio"
+    client.force_login(alice)
+    r = client.post(reverse("reviews:webhook-create", args=[project.public_id]),
+                    {"url": url, "events": ["video.completed"], "enabled": "on"})  # fmt: skip
+    assert r.status_code == 200 and WebhookEndpoint.objects.get().url == url
+
+
+def test_an_endpoint_whose_host_stopped_resolving_can_still_be_switched_off(client, alice, project):
+    endpoint, _ = make_endpoint(project, alice, "http://127.0.0.1:9/hook")
+    WebhookEndpoint.objects.filter(id=endpoint.id).update(url="http://gone.invalid/hook")  # DNS changed since
+    client.force_login(alice)
+    p = str(endpoint.public_id)
+    off = client.post(reverse("reviews:webhook-update", args=[endpoint.public_id]),
+                      {f"{p}-url": "http://gone.invalid/hook", f"{p}-events": ["video.completed"]})  # fmt: skip
+    endpoint.refresh_from_db()
+    assert off.status_code == 302 and endpoint.enabled is False
+    on = client.post(reverse("reviews:webhook-update", args=[endpoint.public_id]),
+                     {f"{p}-url": "http://gone.invalid/hook", f"{p}-events": ["video.completed"], f"{p}-enabled": "on"})  # fmt: skip
+    endpoint.refresh_from_db()
+    assert on.status_code == 400 and "could not be found" in on.content.decode() and endpoint.enabled is False
