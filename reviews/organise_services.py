@@ -325,7 +325,8 @@ def csv_rows(videos: list[Video], files: dict[int, str] | None = None) -> str:
 
 def _cell(value) -> str:
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # A cell a spreadsheet would read as a formula, even after leading blanks (" =HYPERLINK(...)"), is quoted.
+    return "'" + text if text.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@") or text[:1] in ("\t", "\r") else text
 
 
 def zip_stream(videos: list[Video], *, chunk_size: int = CHUNK) -> Iterator[bytes]:
@@ -352,7 +353,7 @@ def _zip_pieces(videos: list[Video], *, chunk_size: int) -> Iterator[bytes]:
                 continue
             entry = zipfile.ZipInfo(zip_entry_name(video), date_time=_zip_time(video.created_at))
             entry.compress_type = zipfile.ZIP_STORED
-            large = asset.bytes is None or asset.bytes > 2**31
+            large = asset.bytes is None or asset.bytes > zipfile.ZIP64_LIMIT
             with source, archive.open(entry, mode="w", force_zip64=large) as target:
                 while data := source.read(chunk_size):
                     target.write(data)

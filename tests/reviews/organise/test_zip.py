@@ -112,3 +112,13 @@ def test_a_viewer_may_download_a_zip(client, viewer, picked):
     client.force_login(viewer)
     archive = zipfile.ZipFile(io.BytesIO(b"".join(_download(client, picked[1:2]).streaming_content)))
     assert len(archive.namelist()) == 2
+
+
+@pytest.mark.parametrize("value, kept", [
+    ("=SUM(A1)", "'=SUM(A1)"), ("  =HYPERLINK(\"http://x\")", "'  =HYPERLINK(\"http://x\")"), ("\t@cmd", "'\t@cmd"),
+    ("-2 stops darker", "'-2 stops darker"), ("A kite = joy", "A kite = joy"), ("", ""),
+])  # fmt: skip
+def test_a_csv_cell_a_spreadsheet_would_run_is_quoted(value, kept):
+    from reviews.organise_services import _cell
+
+    assert _cell(value) == kept
