@@ -9,6 +9,7 @@ local disk), with its first bytes checked before anything is written and nothing
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from django.db import transaction
 from assets.models import TYPES, Asset, asset_path
 
 HEAD_BYTES = 16  # as many first bytes as assets.media.sniff() needs
+log = logging.getLogger(__name__)
 
 
 def asset_store(
@@ -48,8 +50,18 @@ def asset_store(
     asset = Asset(video=video, kind=kind, content_type=content_type, bytes=size, sha256=sha256, origin=origin,
                   provider=provider)  # fmt: skip
     name = asset_path(asset, f"{video.public_id}.{extension}")
+    _clear_leftover(default_storage, name)
     asset.file.name = default_storage.save(name, File(content, name=name))
     return _keep(asset)
+
+
+def _clear_leftover(storage, name: str) -> None:
+    """A file at the name a video's asset is about to take, that no row names, is what an attempt left that died
+    between storing the file and saving its row (a killed worker): removed, so the new file takes its name and
+    storage holds only files the rows name (rather than the leftover beside a suffixed copy)."""
+    if storage.exists(name) and not Asset.objects.filter(file=name).exists():
+        log.warning("removing %s: a file no asset names, left by an attempt that did not finish", name)
+        storage.delete(name)
 
 
 def _keep(asset: Asset) -> Asset:
@@ -159,6 +171,7 @@ class AssetStream:
         if self._check_head is not None:
             self._check_head(self.head[:HEAD_BYTES])
         storage = default_storage
+        _clear_leftover(storage, self._wanted_name)
         name = storage.get_available_name(self._wanted_name, max_length=Asset._meta.get_field("file").max_length)
         content_type = self.asset.content_type
         if hasattr(storage, "writer"):
