@@ -28,6 +28,37 @@
     tick();
   }
 
+  // What the user typed or chose in the page's forms (a comment, a tag, a prompt...), so the soft refresh gives it
+  // back in the same fields of the fresh content (by form action and field name) instead of wiping it.
+  function typedIn(root) {
+    var out = [], active = document.activeElement;
+    root.querySelectorAll("form").forEach(function (form) {
+      form.querySelectorAll("textarea, input, select").forEach(function (f) {
+        if (!f.name || f.type === "hidden" || f.type === "file" || f.type === "submit") return;
+        var changed = f.type === "checkbox" || f.type === "radio" ? f.checked !== f.defaultChecked
+          : f.tagName === "SELECT" ? Array.prototype.some.call(f.options, function (o) { return o.selected !== o.defaultSelected; })
+          : f.value !== f.defaultValue;
+        if (changed || f === active) {
+          out.push({ action: form.getAttribute("action"), name: f.name, value: f.value, checked: f.checked,
+                     focus: f === active, box: f.type === "checkbox" || f.type === "radio" });
+        }
+      });
+    });
+    return out;
+  }
+  function typedBack(root, typed) {
+    typed.forEach(function (t) {
+      root.querySelectorAll("form").forEach(function (form) {
+        if (form.getAttribute("action") !== t.action) return;
+        form.querySelectorAll("textarea, input, select").forEach(function (f) {
+          if (f.name !== t.name) return;
+          if (t.box) { if (f.value === t.value) f.checked = t.checked; } else f.value = t.value;
+          if (t.focus) f.focus();
+        });
+      });
+    });
+  }
+
   function init() {
     countdown();
     var prompt = document.querySelector(".remix-form textarea");
@@ -65,7 +96,9 @@
           v.removeAttribute("src");
           v.load();
         });
+        var typed = typedIn(main);
         main.innerHTML = fresh.innerHTML;
+        typedBack(main, typed);
         if (player) {
           var slot = main.querySelector('[data-media-for="' + player.getAttribute("data-media-for") + '"]');
           if (slot && slot.querySelector("video[data-player]")) slot.replaceWith(player);

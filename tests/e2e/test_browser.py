@@ -80,9 +80,11 @@ def test_new_user_creates_watches_plays_and_edits_twice(q_cluster, studio, setti
     page.click(".create-form button[type=submit]")
     page.wait_for_selector("[data-media-for]")
     page.evaluate(RECORD_PROGRESS)
+    page.fill("#comment-body", "Typed while it rendered")  # the page's refresh when it is done gives it back
     _shot(page, "2-rendering")
 
     seen = _wait_until_playable(page)
+    assert page.input_value("#comment-body") == "Typed while it rendered"
     assert page.evaluate("window.__loads") == 1, "the page reloaded"
     assert 100 in seen and seen != [100], f"the bar did not fill live: {seen}"
     assert seen == sorted(seen), f"progress went backwards: {seen}"

@@ -29,6 +29,7 @@ def _make_take(page, base, project, prompt):
     page.select_option("select[name=size]", "1280x720")
     page.click(".create-form button[type=submit]")
     page.wait_for_selector("video[data-player]", timeout=90_000)
+    page.wait_for_selector(".edit-form")  # the page has filled in the rest around the player
     return page.url
 
 

@@ -5,7 +5,6 @@ guest's session for that link only."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
 from reviews import share_services as share
@@ -14,11 +13,8 @@ from tests.reviews.share.conftest import file_url, guest_url
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fresh_counts():
-    caches["api"].clear()
-    yield
-    caches["api"].clear()
+# No cache clearing: the counts are per link (every test makes its own), and clearing the shared cache would empty
+# the Redis database that the other test process uses at the same time (on the PostgreSQL + Redis run).
 
 
 def test_nothing_plays_before_the_password(client, video, make_link):
