@@ -181,11 +181,10 @@ def _detail_page(
     cast.annotate_lineage(root)
     now = timezone.now()
     node = selectors.find_node(root, video.id)
-    provider_edits = video.provider.capabilities.supports("edits")
+    capabilities = video.provider.capabilities
     # Edits replace remix where the provider is known to have them; remix stays where it is the only way, or may be
     # (edits untested: both are offered). The Team API keeps the contract's remix route either way.
-    has_edits = video.provider.capabilities.knows("edits") is True
-    offer_remix = not has_edits or (remix_form is not None and remix_form.is_bound)  # a refused post: say why
+    offer_remix = capabilities.knows("edits") is not True or (remix_form is not None and remix_form.is_bound)
     retry_of = None
     retry_into = ""  # the form a failed child's prompt starts ("Edit and retry"): remix, edit or extend
     if remix_form is None and edit_form is None and extend_form is None:
@@ -215,9 +214,9 @@ def _detail_page(
         "retry_into": retry_into,
         "remixable": video.is_remixable(now),
         "offer_remix": offer_remix,
-        "provider_remixes": video.provider.capabilities.supports("remix"),
-        "provider_edits": provider_edits,
-        "provider_extends": video.provider.capabilities.supports("extensions"),
+        "provider_remixes": capabilities.supports("remix"),
+        "provider_edits": capabilities.supports("edits"),
+        "provider_extends": capabilities.supports("extensions"),
         "edit_form": edit_form,
         "extend_form": extend_form,
         "extensions_left": services.MAX_EXTENSIONS - services.extensions_before(video),
