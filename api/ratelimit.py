@@ -12,10 +12,15 @@ from api.errors import ApiError
 from api.models import ApiToken
 
 
-def _count(what: str, window: int, now: float) -> tuple[int, int]:
-    """(this request's number in its window, the window's slot) for a key such as a token's id."""
+def _key(what: str, window: int, slot: int) -> str:
+    return f"rate:{what}:{window}:{slot}"
+
+
+def count(what: str, window: int, now: float) -> tuple[int, int]:
+    """(this request's number in its window, the window's slot) for a key such as a token's id: counted atomically
+    in the shared "api" cache (Redis when REDIS_URL is set), so parallel requests each get their own number."""
     slot = int(now // window)
-    key = f"rate:{what}:{window}:{slot}"
+    key = _key(what, window, slot)
     cache = caches["api"]
     cache.add(key, 0, timeout=window + 1)
     try:
@@ -25,6 +30,19 @@ def _count(what: str, window: int, now: float) -> tuple[int, int]:
         return 1, slot
 
 
+def give_back(what: str, window: int, slot: int) -> None:
+    """Un-count one request of that window (one that turned out not to count, e.g. a right password)."""
+    try:
+        caches["api"].decr(_key(what, window, slot))
+    except ValueError:  # the window is over
+        pass
+
+
+def seconds_left(window: int, slot: int, now: float) -> int:
+    """Until the window's end, at least 1 (a retry-after)."""
+    return max(1, math.ceil((slot + 1) * window - now))
+
+
 # Refused tokens are recorded in the audit log at most this many times per address and window; a script hammering
 # with a bad token is not an unbounded stream of rows (each refusal is still a 401).
 REFUSALS_RECORDED = 10
@@ -32,17 +50,17 @@ REFUSALS_RECORDED = 10
 
 def refusal_worth_recording(address: str, now: float | None = None) -> bool:
     window = settings.API_RATE_WINDOW_SECONDS
-    count, _ = _count(f"refused:{address or '-'}", window, time.time() if now is None else now)
-    return count <= REFUSALS_RECORDED
+    n, _ = count(f"refused:{address or '-'}", window, time.time() if now is None else now)
+    return n <= REFUSALS_RECORDED
 
 
 def check(token: ApiToken, now: float | None = None) -> None:
     """Count this request; past the limit, a 429 with `retry-after` (the seconds until the window ends)."""
     limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW_SECONDS
     now = time.time() if now is None else now
-    count, slot = _count(token.public_id.hex, window, now)
-    if count > limit:
-        retry_after = max(1, math.ceil((slot + 1) * window - now))
+    n, slot = count(token.public_id.hex, window, now)
+    if n > limit:
+        retry_after = seconds_left(window, slot, now)
         raise ApiError(
             429,
             f"Rate limit reached for this API token: {limit} requests per {window} s. Try again in {retry_after} s.",

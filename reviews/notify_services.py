@@ -216,8 +216,7 @@ def _mail_user(user_id: int, now: datetime) -> int:
     user = get_user_model().objects.filter(id=user_id).first()
     if user is None:
         return 0
-    prefs, _ = NotifySettings.objects.get_or_create(user=user)
-    prefs = NotifySettings.objects.select_for_update().get(id=prefs.id)
+    prefs, _ = NotifySettings.objects.select_for_update().get_or_create(user=user)
     if prefs.last_mailed_at and prefs.last_mailed_at > now - timedelta(minutes=settings.NOTIFY_EMAIL_BATCH_MINUTES):
         return 0
     pending = list(Notification.objects.filter(user=user, mail_pending=True).order_by("created_at", "id"))

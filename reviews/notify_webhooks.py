@@ -25,8 +25,6 @@ receiver holds one task for at most the timeout, never a page.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import ipaddress
 import json
 import logging
@@ -43,6 +41,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -69,9 +68,8 @@ METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100
 # Secrets
 # ---------------------------------------------------------------------------------------------------------------
 def endpoint_secret(endpoint: WebhookEndpoint) -> str:
-    """The endpoint's `whsec_` secret, derived (never stored)."""
-    message = f"project-webhook:{endpoint.public_id}:{endpoint.salt}".encode()
-    key = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
+    """The endpoint's `whsec_` secret, derived from SECRET_KEY, its id and its salt (never stored)."""
+    key = salted_hmac("project-webhook", f"{endpoint.public_id}:{endpoint.salt}", algorithm="sha256").digest()
     return signing.SECRET_PREFIX + base64.b64encode(key).decode()
 
 
@@ -312,10 +310,15 @@ def lease_seconds() -> float:
     return 3 * settings.WEBHOOK_TIMEOUT_SECONDS + 30
 
 
+def _unheld(now: datetime) -> Q:
+    """Deliveries no worker holds now (never claimed, or their lease ran out)."""
+    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+
+
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     """Hold a due delivery for one attempt, and count the attempt now: one that never finishes (its worker killed)
     still counts, so a delivery cannot be retried forever."""
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    free = _unheld(now)
     pending = {"id": delivery_id, "status": WebhookDelivery.Status.PENDING}
     WebhookDelivery.objects.filter(free, attempts__gte=MAX_ATTEMPTS, **pending).update(
         status=WebhookDelivery.Status.FAILED, next_attempt_at=None, lease_until=None,
@@ -376,7 +379,8 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
         return None
     endpoint = delivery.endpoint
     code, error = None, ""
-    if not endpoint.enabled and delivery.event != TEST_EVENT:
+    disabled = not endpoint.enabled and delivery.event != TEST_EVENT
+    if disabled:
         error = "The webhook was disabled."
     else:
         try:
@@ -398,7 +402,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
             error = str(refused) if refused else "Could not connect to the receiver."
         except requests.RequestException as exc:
             error = f"The request failed ({type(exc).__name__})."
-    return _record(delivery, code, error, now)
+    return _record(delivery, code, error, now, give_up=disabled)
 
 
 def _refused_in(exc: BaseException) -> AddressRefused | None:
@@ -416,12 +420,13 @@ def _refused_in(exc: BaseException) -> AddressRefused | None:
     return None
 
 
-def _record(delivery: WebhookDelivery, code: int | None, error: str, now: datetime) -> WebhookDelivery:
+def _record(delivery: WebhookDelivery, code: int | None, error: str, now: datetime, *,
+            give_up: bool = False) -> WebhookDelivery:  # fmt: skip
     attempts = delivery.attempts  # counted when claimed
     fields = {"last_status_code": code, "error": error[:300], "lease_until": None}
     if not error:
         fields |= {"status": WebhookDelivery.Status.SUCCEEDED, "delivered_at": timezone.now(), "next_attempt_at": None}
-    elif attempts >= MAX_ATTEMPTS or error == "The webhook was disabled.":
+    elif attempts >= MAX_ATTEMPTS or give_up:
         fields |= {"status": WebhookDelivery.Status.FAILED, "next_attempt_at": None}
     else:
         fields["next_attempt_at"] = now + timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempts - 1))
@@ -437,7 +442,6 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 100) -> list[int
     """Pending deliveries whose next attempt is due and that no worker holds (the clock enqueues them)."""
     now = now or timezone.now()
     return list(
-        WebhookDelivery.objects.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-                                       status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        WebhookDelivery.objects.filter(_unheld(now), status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at").values_list("id", flat=True)[:limit]
     )  # fmt: skip

@@ -15,13 +15,11 @@ one final cut.
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 import time
 from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -29,6 +27,7 @@ from django.utils import timezone
 
 from accounts.access import Role, require_actor_role
 from accounts.actors import Actor, ActorKind
+from api import ratelimit
 from audit import services as audit
 from reviews.models import GuestLink
 
@@ -144,7 +143,7 @@ def link_for_token(token: str, *, now: datetime | None = None) -> GuestLink | No
     if not token or len(token) > 200:
         return None
     link = (
-        GuestLink.objects.select_related("video", "cut", "cut__video", "cut__thumbnail", "cut__storyboard")
+        GuestLink.objects.select_related("project", "video", "cut", "cut__video", "cut__thumbnail", "cut__storyboard")
         .filter(token_hash=token_hash(token))
         .first()
     )
@@ -180,32 +179,17 @@ class TooManyTries(Exception):
         self.retry_after = retry_after
 
 
-def _tries_key(link: GuestLink, slot: int) -> str:
-    return f"guest-link-password:{link.public_id.hex}:{slot}"
-
-
 def password_check(link: GuestLink, password: str, *, now: float | None = None) -> bool:
     """Whether `password` opens the link. Raises TooManyTries once PASSWORD_TRIES wrong passwords were given for
-    this link in the current window (then even the right one waits for the window's end)."""
+    this link in the current window (then even the right one waits for the window's end). The try is counted before
+    the (slow) hash check, atomically (api.ratelimit.count), so parallel requests cannot all slip under the limit; a
+    right password gives its try back."""
     now = time.time() if now is None else now
-    window = PASSWORD_WINDOW_SECONDS
-    slot = int(now // window)
-    cache = caches["api"]
-    key = _tries_key(link, slot)
-    # The try is counted before the (slow) hash check, atomically, so parallel requests cannot all slip under the
-    # limit; a right password gives its try back.
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        tries = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        tries = 1
+    what = f"guest-link-password:{link.public_id.hex}"
+    tries, slot = ratelimit.count(what, PASSWORD_WINDOW_SECONDS, now)
     if tries > PASSWORD_TRIES:
-        raise TooManyTries(max(1, math.ceil((slot + 1) * window - now)))
+        raise TooManyTries(ratelimit.seconds_left(PASSWORD_WINDOW_SECONDS, slot, now))
     if password and len(password) <= PASSWORD_MAX_LENGTH and check_password(password, link.password):
-        try:
-            cache.decr(key)
-        except ValueError:
-            pass
+        ratelimit.give_back(what, PASSWORD_WINDOW_SECONDS, slot)
         return True
     return False

@@ -32,7 +32,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
     rows = list(Notification.objects.filter(user=request.user).select_related("project")[:LIST_SIZE])
     for row in rows:
         row.url = services.target_url(row)
-    ctx = {"notifications": rows, "unread": sum(1 for r in rows if r.is_unread), "page": "notifications"}
+    # All unread, not only those among the latest shown.
+    ctx = {"notifications": rows, "unread": services.unread_count(request.user), "page": "notifications"}
     return render(request, "reviews/notify_list.html", ctx)
 
 

@@ -115,7 +115,8 @@ class WebhookEndpoint(models.Model):
         return f"Webhook {self.public_id} of project {self.project_id}"
 
     def wants(self, event: str) -> bool:
-        return self.enabled and event in (self.events or [])
+        """Whether it takes this event (whether it is enabled is the caller's question)."""
+        return event in (self.events or [])
 
 
 class WebhookDelivery(models.Model):

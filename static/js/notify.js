@@ -44,7 +44,6 @@
     });
   }
 
-  var timer = null;
   var failures = 0;
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, redirect: "error" })
@@ -56,12 +55,12 @@
       })
       .catch(function () { failures += 1; })
       .then(function () {
-        if (failures < 5) timer = setTimeout(poll, every * Math.pow(2, failures));
+        if (failures < 5) setTimeout(poll, every * Math.pow(2, failures));
       });
   }
 
   render(parseInt(bell.getAttribute("data-unread"), 10) || 0);
-  timer = setTimeout(poll, every);
+  setTimeout(poll, every);
 
   var enable = document.getElementById("notify-enable");
   var status = document.getElementById("notify-enable-status");
