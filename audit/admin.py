@@ -4,7 +4,6 @@ as CSV. Nobody may add, change or delete an entry here, superusers included."""
 from __future__ import annotations
 
 import csv
-import re
 from datetime import UTC
 
 from django.contrib import admin
@@ -15,6 +14,7 @@ from django.utils import timezone
 from accounts.actors import Actor
 from audit import services
 from audit.models import Entry
+from config.csvcells import csv_cell
 
 CSV_COLUMNS = [
     ("when (UTC)", lambda e: e.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")),
@@ -34,16 +34,6 @@ CSV_COLUMNS = [
     ("target", lambda e: e.target_label),
     ("entry id", lambda e: str(e.public_id)),
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-def csv_cell(value) -> str:
-    """A spreadsheet-safe cell (OWASP CSV injection): text a spreadsheet would run as a formula gets a leading '."""
-    value = "" if value is None else str(value)
-    if value.startswith(_FORMULA_START) and not _NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 class _Echo:

@@ -7,7 +7,6 @@ the command and the services enforce one definition. Nothing here writes usage o
 from __future__ import annotations
 
 import csv
-import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -25,6 +24,7 @@ from django.utils import timezone
 from accounts.actors import Actor
 from audit.admin_mixins import AuditedAdminMixin
 from config.admin_base import ReadOnlyAdmin
+from config.csvcells import csv_cell
 from providers.models import ProviderModel
 from quotas import selectors, services
 from quotas.models import QuotaCharge, QuotaGrant, QuotaRule, QuotaUsage
@@ -270,18 +270,6 @@ def bar_chart(rows: list[dict], value: str, fmt=str, width: int = 560, bar: int 
             "label": str(row["name"])[:22], "value": fmt(row[value]), "value_x": label_w + max(length, 1) + 6,
         })  # fmt: skip
     return {"bars": bars, "height": max(len(bars) * (bar + gap), bar), "width": width, "label_w": label_w, "bar": bar}
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-def csv_cell(value):
-    """A spreadsheet-safe cell (OWASP CSV injection): text that a spreadsheet would run as a formula (a project
-    named =HYPERLINK(...)) gets a leading ' ; numbers, negative ones too, stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 def usage_report(request):

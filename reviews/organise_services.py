@@ -24,6 +24,7 @@ from accounts.access import Role, require_actor_role
 from accounts.actors import Actor
 from accounts.models import Membership
 from audit import services as audit
+from config.csvcells import csv_cell
 from reviews.models.organise import (
     TAG_MAX_LENGTH,
     TAGS_PER_VIDEO,
@@ -315,18 +316,12 @@ def csv_rows(videos: list[Video], files: dict[int, str] | None = None) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for video in videos:
-        writer.writerow([_cell(value) for value in (
+        writer.writerow([csv_cell(value) for value in (
             str(video.public_id), title_of(video), video.prompt, video.model, video.size, video.seconds,
             video.provider.name, video.created_at.isoformat(), ",".join(getattr(video, "tag_names", [])),
             files.get(video.id, ""),
         )])  # fmt: skip
     return out.getvalue()
-
-
-def _cell(value) -> str:
-    text = str(value)
-    # A cell a spreadsheet would read as a formula, even after leading blanks (" =HYPERLINK(...)"), is quoted.
-    return "'" + text if text.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@") or text[:1] in ("\t", "\r") else text
 
 
 def zip_stream(videos: list[Video], *, chunk_size: int = CHUNK) -> Iterator[bytes]:

@@ -307,7 +307,7 @@ def test_usage_csv_neutralises_formulas_and_keeps_numbers(client, staff, alice, 
      ("\rcmd", "'\rcmd"), ("alice", "alice"), ("-1.50", "-1.50"), ("12", "12"), (-3, -3), ("a=b", "a=b")],
 )  # fmt: skip
 def test_csv_cells_that_would_be_formulas_get_a_quote(value, expected):
-    from quotas.admin import csv_cell
+    from config.csvcells import csv_cell
 
     assert csv_cell(value) == expected
 

@@ -119,6 +119,6 @@ def test_a_viewer_may_download_a_zip(client, viewer, picked):
     ("-2 stops darker", "'-2 stops darker"), ("A kite = joy", "A kite = joy"), ("", ""),
 ])  # fmt: skip
 def test_a_csv_cell_a_spreadsheet_would_run_is_quoted(value, kept):
-    from reviews.organise_services import _cell
+    from config.csvcells import csv_cell
 
-    assert _cell(value) == kept
+    assert csv_cell(value) == kept
