@@ -178,7 +178,10 @@ class EditForm(StorableTextMixin, forms.Form):
     )
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
+    ID_FORMAT = "id_edit_%s"  # ids of its own: the video page holds the edit and the extend form together
+
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", self.ID_FORMAT)
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submit_token", uuid.uuid4())
@@ -188,6 +191,7 @@ class ExtendForm(EditForm):
     """An extension: what happens next, and how many seconds it adds (the child is the stitched whole)."""
 
     seconds = forms.TypedChoiceField(coerce=int, label="Seconds to add", initial=4)
+    ID_FORMAT = "id_extend_%s"
 
     def __init__(self, *args, parent_seconds: int = 0, **kwargs) -> None:
         from videos.services import EXTENSION_SECONDS, MAX_SECONDS
