@@ -191,23 +191,26 @@ def bulk_tag(*, actor: Actor, videos: list[Video], name: str) -> BulkResult:
     with transaction.atomic():
         list(Video.objects.select_for_update().filter(id__in=[v.id for v in videos]).order_by("id").values("id"))
         counts = _tag_counts(videos)
+        # Videos carrying this tag already (a project's tag of this key): one query, not one per video.
+        tagged = set(VideoTag.objects.filter(video__in=videos, tag__key=key).values_list("video_id", flat=True))
         tags: dict[int, Tag] = {}
+        new: list[VideoTag] = []
         for video in videos:
             membership = memberships.get(video.project_id)
             if membership is None or not membership.has_role(Role.EDITOR):
                 result.skipped.append((video, NOT_EDITOR))
                 continue
-            video.project.membership = membership
-            tag = tags.get(video.project_id) or _tag_for(video.project, name, key, actor.user)
-            tags[video.project_id] = tag
-            if VideoTag.objects.filter(video=video, tag=tag).exists():
+            if video.id in tagged:
                 result.done.append(video)
                 continue
             if counts.get(video.id, 0) >= TAGS_PER_VIDEO:
                 result.skipped.append((video, f"carrying {TAGS_PER_VIDEO} tags already"))
                 continue
-            VideoTag.objects.get_or_create(video=video, tag=tag, defaults={"added_by": actor.user})
+            tag = tags.get(video.project_id) or _tag_for(video.project, name, key, actor.user)
+            tags[video.project_id] = tag
+            new.append(VideoTag(video=video, tag=tag, added_by=actor.user))
             result.done.append(video)
+        VideoTag.objects.bulk_create(new, ignore_conflicts=True)
     return result
 
 
@@ -221,10 +224,7 @@ def bulk_favourite(*, actor: Actor, videos: list[Video], on: bool = True) -> Bul
     result = BulkResult()
     with transaction.atomic():
         if on:
-            have = set(Favourite.objects.filter(user=actor.user, video__in=videos).values_list("video_id", flat=True))
-            Favourite.objects.bulk_create(
-                [Favourite(user=actor.user, video=v) for v in videos if v.id not in have], ignore_conflicts=True
-            )
+            Favourite.objects.bulk_create([Favourite(user=actor.user, video=v) for v in videos], ignore_conflicts=True)
         else:
             Favourite.objects.filter(user=actor.user, video__in=videos).delete()
     result.done = list(videos)

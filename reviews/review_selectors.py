@@ -110,6 +110,7 @@ def video_review_context(request: HttpRequest, video) -> dict:
         "review_last": history[0] if history else None,
         "review_history": history,
         "review_choices": [(s, ReviewState(s).label) for s in allowed],
+        "review_editors_approve": editors_approve,  # False: an editor's page says who approves
     }
 
 

@@ -117,6 +117,7 @@ def test_editors_mark_in_review_and_owners_approve_shown_in_the_gallery_the_filt
     client.force_login(bob)
     page = _detail(client, video).content.decode()
     assert 'value="in_review"' in page and 'value="approved"' not in page  # editors do not approve here
+    assert "Owners approve in this project" in page  # and the page says who does
     assert _review(client, video, "in_review", "Check the sky").status_code == 302
     assert _review(client, video, "approved").status_code == 403
     client.force_login(alice)
@@ -151,7 +152,8 @@ def test_the_owner_lets_editors_approve(client, alice, bob, project, video):
     assert 'name="editors_may_approve"' in page and "checked" not in page[page.index('id="review-policy"') :]
     client.post(reverse("reviews:review-policy", args=[project.public_id]), {"editors_may_approve": "1"})
     client.force_login(bob)
-    assert 'value="approved"' in _detail(client, video).content.decode()
+    page = _detail(client, video).content.decode()
+    assert 'value="approved"' in page and "Owners approve in this project" not in page
     assert _review(client, video, "approved").status_code == 302
     assert VideoReview.objects.get(video=video).state == "approved"
     assert (
