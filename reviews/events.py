@@ -2,10 +2,10 @@
 parts that notify (in-app, mail, the project's webhook) do not depend on the parts that act.
 
 - review_changed: sender=Video, video_id, old, new (review states), actor (accounts.actors.Actor), note
-- member_mentioned: sender=Comment, comment_id, user_id (a member named with @username in a comment)
-  The notifications (reviews/notify_receivers.py) also want these, so they need not read the Comment model:
-  video_id (the commented video's id), author_id (the commenter's user id), excerpt (the comment's text, plain).
-  Without video_id the receiver reads them from reviews.Comment (fields video_id, author_id, body or text).
+- member_mentioned: sender=Comment, comment_id, user_id (a member named with @username in a comment), and what
+  a notification says: video_id or cut_id (what was commented), author_id, excerpt (the comment's text)
+
+Both are sent with send_robust (reviews.review_services._send): a failing listener is logged, holds nothing up.
 """
 
 from __future__ import annotations

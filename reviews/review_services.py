@@ -135,9 +135,10 @@ def comment_post(*, actor: Actor, body: str, timecode: float | None = None, vide
         author_id = actor.user.id if actor.user is not None else None
         for user_id in sorted(set(mentions.values())):
             if user_id != author_id:  # naming oneself notifies no one
-                transaction.on_commit(
-                    partial(_send, events.member_mentioned, sender=Comment, comment_id=comment.id, user_id=user_id)
-                )
+                transaction.on_commit(partial(
+                    _send, events.member_mentioned, sender=Comment, comment_id=comment.id, user_id=user_id,
+                    video_id=comment.video_id, cut_id=comment.cut_id, author_id=author_id, excerpt=body,
+                ))  # fmt: skip
     return comment
 
 

@@ -111,8 +111,7 @@ def test_a_mention_of_an_outsider_or_of_oneself_tells_nobody(alice, charlie, pro
 
 def test_a_real_comment_mentioning_a_member_tells_them(alice, bob, project, make_video,
                                                       django_capture_on_commit_callbacks):  # fmt: skip
-    """The review part's comment_post sends member_mentioned with the comment's id only: its video, author and
-    text are read from the comment."""
+    """The review part's comment_post sends member_mentioned with the comment's video, author and text."""
     from reviews.review_services import comment_post
 
     video = make_video(project, alice, prompt="A heron in the reeds")
