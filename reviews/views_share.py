@@ -102,7 +102,7 @@ def create_for_cut(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def revoke(request: HttpRequest, public_id) -> HttpResponse:
     link = guest_link_for(request.user, public_id)
-    _require_editor(request, link.project, action="guest_link.revoke", target=link)
+    # A viewer's 403 (and its refused entry in the audit log) comes from the service.
     if share.link_revoke(actor=Actor.member(request), link=link):
         messages.success(request, f"The guest link {link.token_prefix}… was revoked: it no longer opens.")
     else:

@@ -16,6 +16,7 @@ from accounts.access import Role, can, project_for
 from accounts.actors import Actor
 from assets.serving import serve
 from reviews.review_selectors import cut_review_context
+from reviews.share_selectors import share_context
 from storyboards import selectors, services
 from storyboards.access import cut_for, shot_for, storyboard_for, take_for
 from storyboards.forms import (
@@ -372,6 +373,7 @@ def cut_detail(request: HttpRequest, public_id) -> HttpResponse:
         "stalled": cut.is_stalled(timezone.now()),
     }
     ctx.update(cut_review_context(request, cut))  # reviews/: the cut's comments and their markers (1 query)
+    ctx.update(share_context(board.project.membership, cut=cut))  # reviews/: its guest links (editors: 1 query)
     return render(request, "storyboards/cut.html", ctx)
 
 

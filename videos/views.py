@@ -175,6 +175,7 @@ def _detail_page(
 ) -> HttpResponse:
     from characters import selectors as cast
     from reviews.review_selectors import video_review_context
+    from reviews.share_selectors import share_context
     from storyboards.selectors import takes_of_video
 
     root, ancestors = selectors.lineage(video)
@@ -238,6 +239,7 @@ def _detail_page(
         **organise.detail_context(request.user, video),
     }
     ctx.update(video_review_context(request, video))  # reviews/: comments, markers, review state (2 queries)
+    ctx.update(share_context(video.membership, video=video))  # reviews/: its guest links (editors: 1 query)
     return render(request, "videos/detail.html", ctx, status=status)
 
 

@@ -65,3 +65,7 @@ class GuestLink(models.Model):
 
     def is_live(self, now) -> bool:
         return not self.is_revoked() and not self.is_expired(now)
+
+    def state(self, now) -> str:
+        """What the links list says of it: revoked, expired or live."""
+        return "revoked" if self.is_revoked() else "expired" if self.is_expired(now) else "live"
