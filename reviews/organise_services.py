@@ -23,6 +23,8 @@ from django.http import Http404
 from accounts.access import Role, require_actor_role
 from accounts.actors import Actor
 from accounts.models import Membership
+from assets import zipstream
+from assets.zipstream import ZipSink
 from audit import services as audit
 from config.csvcells import csv_cell
 from reviews.models.organise import (
@@ -283,26 +285,6 @@ CSV_NAME = "videos.csv"
 CSV_COLUMNS = ("public_id", "title", "prompt", "model", "size", "seconds", "provider", "created", "tags", "file")
 
 
-class _Sink:
-    """A write-only stream for zipfile that keeps what was written until the generator takes it (zipfile writes
-    data descriptors when it cannot seek, so nothing is ever written twice)."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-
-    def write(self, data) -> int:
-        if data:
-            self._parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        out, self._parts = b"".join(self._parts), []
-        return out
-
-
 def zip_entry_name(video: Video) -> str:
     return f"sora-{video.public_id}.mp4"
 
@@ -333,7 +315,7 @@ def _zip_pieces(videos: list[Video], *, chunk_size: int) -> Iterator[bytes]:
     """The zip of the selected videos' MP4s (stored as they are: an MP4 is compressed already), then the CSV, yielded
     piece by piece as it is written. A video without an archived MP4 (not finished, failed, or its file missing from
     storage) is only in the CSV, which says so."""
-    sink = _Sink()
+    sink = ZipSink()
     files: dict[int, str] = {}
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for video in videos:
@@ -346,8 +328,7 @@ def _zip_pieces(videos: list[Video], *, chunk_size: int) -> Iterator[bytes]:
             except (FileNotFoundError, OSError):
                 files[video.id] = "(no MP4: missing from the studio's storage)"
                 continue
-            entry = zipfile.ZipInfo(zip_entry_name(video), date_time=_zip_time(video.created_at))
-            entry.compress_type = zipfile.ZIP_STORED
+            entry = zipstream.entry(zip_entry_name(video), video.created_at)
             large = asset.bytes is None or asset.bytes > zipfile.ZIP64_LIMIT
             with source, archive.open(entry, mode="w", force_zip64=large) as target:
                 while data := source.read(chunk_size):
@@ -355,18 +336,10 @@ def _zip_pieces(videos: list[Video], *, chunk_size: int) -> Iterator[bytes]:
                     yield sink.take()
             files[video.id] = entry.filename
             yield sink.take()
-        info = zipfile.ZipInfo(CSV_NAME, date_time=_zip_time())
-        info.compress_type = zipfile.ZIP_DEFLATED
+        info = zipstream.entry(CSV_NAME, compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr(info, csv_rows(videos, files).encode("utf-8-sig"))
         yield sink.take()
     yield sink.take()
-
-
-def _zip_time(moment=None) -> tuple:
-    from django.utils import timezone
-
-    moment = timezone.localtime(moment or timezone.now())
-    return (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
 def zip_record(*, actor: Actor, videos: list[Video]) -> None:

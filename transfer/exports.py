@@ -26,12 +26,14 @@ import json
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.utils import timezone
 
 from accounts.models import Membership, Project
+from assets import zipstream
 from assets.models import TYPES, Asset
+from assets.zipstream import ZipSink
 from videos.models import Video
 
 FORMAT = "sora-studio-project"
@@ -161,42 +163,15 @@ def _check_stored(files: list[tuple[str, Asset]], videos: list[Video]) -> None:
                             "video(s), then export again.")  # fmt: skip
 
 
-class _Sink:
-    """A write-only file object that collects what zipfile writes until the generator hands it on."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-
-    def write(self, data) -> int:
-        self._parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data = b"".join(self._parts)
-        self._parts.clear()
-        return data
-
-
-def _stamp(moment: datetime | None) -> tuple:
-    moment = (moment or timezone.now()).astimezone(UTC)
-    return (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
-
-
 def export_stream(plan: Plan, *, progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """The zip's bytes, a chunk at a time, each file read from storage as it is written."""
-    sink = _Sink()
+    sink = ZipSink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        info = zipfile.ZipInfo(MANIFEST, date_time=_stamp(None))
-        info.compress_type = zipfile.ZIP_DEFLATED
+        info = zipstream.entry(MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr(info, json.dumps(plan.manifest, indent=2, ensure_ascii=False).encode())
         yield sink.take()
         for path, asset in plan.files:
-            info = zipfile.ZipInfo(path, date_time=_stamp(asset.created_at))
-            info.compress_type = zipfile.ZIP_STORED
-            info.external_attr = 0o100644 << 16  # a regular file
+            info = zipstream.entry(path, asset.created_at)
             with asset.file.open("rb") as source, archive.open(info, "w", force_zip64=True) as target:
                 for chunk in iter(lambda: source.read(CHUNK), b""):
                     target.write(chunk)
