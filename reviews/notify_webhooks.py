@@ -49,6 +49,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from accounts.access import Role, require_actor_role
 from accounts.actors import Actor
 from accounts.models import Project
+from providers import urls_check
 from reviews.models import WebhookDelivery, WebhookEndpoint
 from reviews.models.notify import WEBHOOK_EVENTS
 from videos.sora import signing
@@ -60,8 +61,6 @@ MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 30  # then 60, 120, 240
 MAX_ENDPOINTS = 10
 USER_AGENT = "SoraStudio-Webhooks/1.0"
-# Cloud metadata services (besides the link-local 169.254.169.254): refused whatever WEBHOOK_ALLOW_PRIVATE says.
-METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -81,18 +80,15 @@ def _new_salt() -> str:
 # Addresses
 # ---------------------------------------------------------------------------------------------------------------
 def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    """Why this address may not receive webhooks ('' if it may)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_link_local or ip in METADATA:
-        return "a link-local or metadata address"
-    if ip.is_multicast or ip.is_unspecified:
-        return "not a host address"
+    """Why this address may not receive webhooks ('' if it may): never where the studio never sends anything
+    (providers.urls_check.never_reached); loopback and private ones as WEBHOOK_ALLOW_PRIVATE says."""
+    kind = urls_check.never_reached(ip)
+    if kind:
+        return "a link-local or metadata address" if kind == "link-local" else "not a host address"
+    ip = urls_check.host_address(ip)
     private = "" if settings.WEBHOOK_ALLOW_PRIVATE else "a loopback or private address (WEBHOOK_ALLOW_PRIVATE is off)"
-    if ip.is_loopback:  # (::1 counts as reserved too)
+    if ip.is_loopback:
         return private
-    if ip.is_reserved:
-        return "not a host address"
     if ip.is_private or not ip.is_global:  # 10/8, 192.168/16, fc00::/7, 100.64/10 (CGNAT, Tailscale): own wiring
         return private
     return ""
@@ -116,6 +112,8 @@ def url_check(url: str) -> None:
     host = parts.hostname
     if not host:
         raise ValidationError("The address has no host.")
+    if host.lower() in urls_check.METADATA_HOSTS:
+        raise ValidationError(f"The host {host} is a cloud metadata address: webhooks are not sent there.")
     _addresses(host, port or (443 if parts.scheme == "https" else 80))
 
 
