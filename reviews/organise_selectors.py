@@ -41,10 +41,9 @@ def title_of(video: Video) -> str:
     """The video's title ("" without one) from what was loaded with it (select_related("organise_title")), or one
     query."""
     try:
-        found = video.organise_title
+        return video.organise_title.title
     except VideoTitle.DoesNotExist:
         return ""
-    return found.title if found is not None else ""
 
 
 def filter_videos(qs: QuerySet[Video], user: User, *, tag: str = "", favourite: bool | None = None) -> QuerySet[Video]:

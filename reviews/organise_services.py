@@ -122,11 +122,7 @@ def favourite_set(*, actor: Actor, video: Video, on: bool) -> bool:
     """Star (or unstar) a video for the acting member; any member of its project may. Returns the new state."""
     require_actor_role(actor, video.project, Role.VIEWER)
     if on:
-        try:
-            with transaction.atomic():
-                Favourite.objects.get_or_create(user=actor.user, video=video)
-        except IntegrityError:
-            pass  # starred meanwhile
+        Favourite.objects.get_or_create(user=actor.user, video=video)  # a concurrent star is taken as it is
     else:
         Favourite.objects.filter(user=actor.user, video=video).delete()
     return on

@@ -23,9 +23,7 @@ def with_review_state(qs: QuerySet) -> QuerySet:
 
 
 def filter_by_review(qs: QuerySet, state: str) -> QuerySet:
-    """The gallery's review filter: videos in `state`."""
-    if state == ReviewState.NONE:
-        return qs.exclude(review__state__in=[s for s in ReviewState.values if s != ReviewState.NONE])
+    """The gallery's review filter: videos in `state` (one of GALLERY_CHOICES)."""
     return qs.filter(review__state=state)
 
 

@@ -69,13 +69,13 @@ def _gallery_page(request: HttpRequest, *, project=None) -> HttpResponse:
         if page_obj
         else [],
         "videos": page.videos,
-        "cards": cards.render_cards(page.videos, show_project=project is None, request=request),
+        "video_cards": list(zip(page.videos, cards.render_cards(page.videos, show_project=project is None,
+                                                                 request=request))),
         "filtered": any(form.data.get(k) for k in GalleryFilterForm.FILTERS),
         "show_project": project is None,
         "tag_suggestions": organise.tag_suggestions(request.user, project),
         "bulk_max": organise.BULK_MAX,
     }
-    ctx["video_cards"] = list(zip(page.videos, ctx["cards"]))
     return render(request, "videos/gallery.html", ctx)
 
 
