@@ -17,18 +17,11 @@ from assets.serving import serve
 from characters import selectors, services
 from characters.access import character_for
 from characters.forms import CharacterNameForm, CharacterUploadForm
+from config.formerrors import add_service_errors
 from config.inputs import upload_cap
 from videos.access import video_for
 
 FILES = {"clip": ("clip", "mp4"), "thumbnail": ("thumbnail", "webp")}
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 CAST_PAGE_SIZE = 24
@@ -74,7 +67,7 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
                 clip=form.cleaned_data["clip"],
             )  # fmt: skip
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{character.name} joined the cast. Pick them on a new video.")
             return redirect("characters:cast", public_id=project.public_id)
@@ -93,7 +86,7 @@ def from_video(request: HttpRequest, public_id) -> HttpResponse:
                 actor=Actor.member(request), video=video, name=form.cleaned_data["name"]
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{character.name} joined the cast, from this video's first seconds.")
             return redirect("characters:cast", public_id=video.project.public_id)

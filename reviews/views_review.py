@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Role, membership_for, project_for, require_role
 from accounts.actors import Actor
+from config.formerrors import add_service_errors
 from reviews import review_services as services
 from reviews.models import Comment, ReviewState
 from reviews.review_forms import CommentForm, PolicyForm, ReviewForm
@@ -35,8 +36,7 @@ def _post_comment(request: HttpRequest, *, video=None, cut=None) -> HttpResponse
             comment = services.comment_post(actor=Actor.member(request), video=video, cut=cut,
                                             body=form.cleaned_data["body"], timecode=form.cleaned_data["timecode"])  # fmt: skip
         except ValidationError as exc:
-            for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Comment posted.")
             return redirect(_page_of(video=video, cut=cut, anchor=f"comment-{comment.public_id}"))
@@ -44,7 +44,6 @@ def _post_comment(request: HttpRequest, *, video=None, cut=None) -> HttpResponse
     errors = [str(e) for field in form.errors.values() for e in field]
     request.session[SESSION_ERRORS] = {"target": str(target.public_id), "errors": errors,
                                        "timecode": (request.POST.get("timecode") or "")[:20]}  # fmt: skip
-    messages.error(request, "The comment was not posted: " + " ".join(errors))
     return redirect(_page_of(video=video, cut=cut, anchor="comment-form"))
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import Role, can, project_for
 from accounts.actors import Actor
 from assets.serving import serve
+from config.formerrors import add_service_errors
 from reviews.review_selectors import cut_review_context
 from reviews.share_selectors import share_context
 from storyboards import selectors, services
@@ -34,14 +35,6 @@ from storyboards.forms import (
 from storyboards.models import FinalCut, Storyboard
 
 CUT_FILES = ("video", "thumbnail", "spritesheet")
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -77,7 +70,7 @@ def storyboard_create(request: HttpRequest, public_id) -> HttpResponse:
         try:
             board = services.storyboard_create(actor=Actor.member(request), project=project, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Storyboard created. Add its shots in order.")
             return redirect("storyboards:detail", public_id=board.public_id)
@@ -179,7 +172,7 @@ def shot_add(request: HttpRequest, public_id) -> HttpResponse:
         try:
             shot = services.shot_add(actor=Actor.member(request), storyboard=board, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Shot {shot.position} added.")
             return _to_shot(shot)
@@ -195,7 +188,7 @@ def shot_update(request: HttpRequest, public_id) -> HttpResponse:
         try:
             services.shot_update(actor=Actor.member(request), shot=shot, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Shot {shot.position} changed; its next takes use the new prompt.")
             return _to_shot(shot)
@@ -285,7 +278,7 @@ def _take_child(request: HttpRequest, public_id, form_class, service, name: str,
         try:
             child = service(actor=Actor.member(request), take=take, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Take {child.number} of shot {take.shot.position}: {done}")
             return _to_shot(take.shot)

@@ -18,6 +18,7 @@ from accounts.models import Membership
 from accounts.selectors import project_labels
 from assets.serving import serve
 from audit import services as audit
+from config.formerrors import add_service_errors
 from quotas import selectors as quota_selectors
 from reviews import organise_selectors as organise
 from videos import cards, selectors, services
@@ -115,7 +116,7 @@ def create(request: HttpRequest, public_id) -> HttpResponse:
                 characters=data.get("characters") or [],
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Your video is on its way. This page follows its progress.")
             return redirect("videos:detail", public_id=video.public_id)
@@ -146,14 +147,6 @@ def _video_named_in_query(request: HttpRequest, param: str, **filters) -> Video 
 def _edit_source(request: HttpRequest, project) -> Video | None:
     """?from=: a video of this project (not a remix) whose prompt and settings the create form starts from."""
     return _video_named_in_query(request, "from", project=project, remixed_from__isnull=True)
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _file_missing(video) -> bool:
@@ -266,7 +259,7 @@ def remix(request: HttpRequest, public_id) -> HttpResponse:
                 submit_token=form.cleaned_data.get("submit_token"),
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if looks_like_several_changes(prompt):
                 messages.warning(request, "Tip: remix works best with one change at a time. If the result drifts, split the changes into successive remixes.")
@@ -286,7 +279,7 @@ def edit(request: HttpRequest, public_id) -> HttpResponse:
             child = services.video_edit(actor=Actor.member(request), parent=parent, prompt=form.cleaned_data["prompt"],
                                         submit_token=form.cleaned_data.get("submit_token"))  # fmt: skip
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Edit started: the change is being made.")
             return redirect("videos:detail", public_id=child.public_id)
@@ -306,7 +299,7 @@ def extend(request: HttpRequest, public_id) -> HttpResponse:
                 seconds=form.cleaned_data["seconds"], submit_token=form.cleaned_data.get("submit_token"),
             )  # fmt: skip
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Extension started: {child.seconds} s in all when it is done.")
             return redirect("videos:detail", public_id=child.public_id)
